@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tickgate run: the appliance's market-data path. Frames from DPDK ports
+ * (a NIC, or net_pcap replaying a capture) go to the card through the H2C
+ * ring without a copy (descriptors point into the mbufs), the card's
+ * records come back on the C2H ring and build the order books. Run to
+ * completion on one lcore: rx burst, doorbell, poll, apply, release.
+ *
+ * With no arguments it runs the embedded default: a generated feed
+ * replayed through the Verilated card on net_pcap.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <rte_cfgfile.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "cli/tg_cli.h"
+#include "book/tg_book.h"
+#include "tg_itch.h"
+#include "feedgen/tg_feedgen.h"
+
+#define TG_RUN_BURST		32
+#define TG_RUN_MBUFS		8191
+#define TG_RUN_RXD		1024
+#define TG_RUN_MAX_PORTS	2
+
+static const char tg_run_help[] =
+"usage: tickgate run [--config FILE] [--card sim|model] [--idle-ms N]\n"
+"                    [--filter GROUP:PORT]... [--line-b GROUP[:PORT]]...\n"
+"                    [-- EAL arguments]\n"
+"       tickgate run --help-config\n"
+"\n"
+"Runs the market-data path: frames from every DPDK port go through the card,\n"
+"whose records build full-depth order books for every stock; prints what it\n"
+"did. Port 0 is line A, port 1 (if any) line B; on one port, --line-b picks\n"
+"the line B destinations.\n"
+"\n"
+"With no EAL arguments it runs the embedded default: a generated feed (lines\n"
+"A and B, gaps) replayed through the Verilated card (sim) on net_pcap with\n"
+"  --no-huge --no-pci --no-shconf --file-prefix=tickgate-PID -m 256 -l 0\n"
+"  --vdev net_pcap0,rx_pcap=FEED,tx_pcap=/dev/null\n"
+"\n"
+"  --config FILE    INI file (see --help-config); options given here win\n"
+"  --card sim|model the card backend (default sim)\n"
+"  --idle-ms N      stop once no frame arrived for N ms and the card is drained\n"
+"                   (default 500; 0 = run until SIGINT/SIGTERM)\n";
+
+static const char tg_run_help_config[] =
+"[feed]                 ; keys of `tickgate run --config FILE`\n"
+"card     = sim         ; card backend: sim | model | vfio\n"
+"device   = 0000:01:00.0 ; vfio: PCI address of the card\n"
+"filters  = 233.54.12.111:26477 ; up to 8 GROUP:PORT, space separated (absent: all UDP)\n"
+"line_b   = 233.54.12.112       ; destinations that are line B on a shared port\n"
+"idle_ms  = 500         ; stop after this long without frames (0: never)\n"
+"h2c_log2 = 10          ; H2C descriptors: 2^n\n"
+"c2h_log2 = 14          ; C2H records: 2^n\n"
+"orders   = 1048576     ; resting orders the order table holds\n"
+"pcap     = FILE        ; default EAL: replay this capture on net_pcap\n";
+
+static volatile sig_atomic_t tg_run_stop;
+
+static void
+tg_run_signal(int sig)
+{
+	(void)sig;
+	tg_run_stop = 1;
+}
+
+struct tg_run_opts {
+	struct tg_cli_card card;
+	const char *device;
+	const char *pcap;
+	unsigned idle_ms;
+	unsigned h2c_log2, c2h_log2;
+	uint64_t orders;
+};
+
+static uint64_t
+tg_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Fill o from the [feed] section of an INI file; options override later. */
+static int
+tg_run_load_config(const char *path, struct tg_run_opts *o)
+{
+	struct rte_cfgfile *cf = rte_cfgfile_load(path, 0);
+	const char *v;
+
+	if (!cf) {
+		fprintf(stderr, "tickgate run: cannot read config %s\n", path);
+		return -1;
+	}
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "card")))
+		o->card.backend = strdup(v);
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "device")))
+		o->device = strdup(v);
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "pcap")))
+		o->pcap = strdup(v);
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "idle_ms")))
+		o->idle_ms = (unsigned)strtoul(v, NULL, 0);
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "h2c_log2")))
+		o->h2c_log2 = (unsigned)strtoul(v, NULL, 0);
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "c2h_log2")))
+		o->c2h_log2 = (unsigned)strtoul(v, NULL, 0);
+	if ((v = rte_cfgfile_get_entry(cf, "feed", "orders")))
+		o->orders = strtoull(v, NULL, 0);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *key = pass ? "line_b" : "filters";
+		char *list, *tok, *save;
+		if (!(v = rte_cfgfile_get_entry(cf, "feed", key)))
+			continue;
+		list = strdup(v);
+		for (tok = strtok_r(list, " \t,", &save); tok;
+		     tok = strtok_r(NULL, " \t,", &save)) {
+			char *argv[] = { pass ? "--line-b" : "--filter", tok };
+			int i = 0;
+			if (tg_cli_card_option("run", &o->card, 2, argv, &i) < 0) {
+				free(list);
+				rte_cfgfile_close(cf);
+				return -1;
+			}
+		}
+		free(list);
+	}
+	rte_cfgfile_close(cf);
+	return 0;
+}
+
+/* Configure and start port p with one rx queue (and the tx queue net_pcap wants). */
+static int
+tg_run_port_init(uint16_t p, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = { 0 };
+	uint16_t nrx = TG_RUN_RXD, ntx = 64;
+	int rc;
+
+	if ((rc = rte_eth_dev_configure(p, 1, 1, &conf)) ||
+	    (rc = rte_eth_dev_adjust_nb_rx_tx_desc(p, &nrx, &ntx)) ||
+	    (rc = rte_eth_rx_queue_setup(p, 0, nrx, rte_eth_dev_socket_id(p), NULL, mp)) ||
+	    (rc = rte_eth_tx_queue_setup(p, 0, ntx, rte_eth_dev_socket_id(p), NULL)) ||
+	    (rc = rte_eth_dev_start(p))) {
+		fprintf(stderr, "tickgate run: port %u: setup failed: %s\n", p, rte_strerror(-rc));
+		return rc;
+	}
+	rte_eth_promiscuous_enable(p);
+	return 0;
+}
+
+struct tg_run_totals {
+	uint64_t frames[TG_RUN_MAX_PORTS];
+	uint64_t oversize;
+	uint64_t records;
+	uint64_t first_ns, last_ns;
+};
+
+/* Apply every ready record to the books; returns how many. */
+static unsigned
+tg_run_drain(struct tg_card *card, struct tg_book *book, struct tg_run_totals *t)
+{
+	const struct tg_event *ev[TG_RUN_BURST];
+	unsigned n, total = 0;
+
+	while ((n = tg_card_poll(card, ev, TG_RUN_BURST)) > 0) {
+		for (unsigned i = 0; i < n; i++)
+			tg_book_apply(book, ev[i]);
+		tg_card_release(card, n);
+		total += n;
+	}
+	t->records += total;
+	return total;
+}
+
+/* Give mbufs the card has finished with back to their pool. */
+static void
+tg_run_reclaim(struct tg_card *card)
+{
+	void *done[TG_RUN_BURST];
+	unsigned n;
+
+	while ((n = tg_card_reclaim(card, done, TG_RUN_BURST)) > 0)
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)done, n);
+}
+
+/*
+ * The hot loop: frames from each port into the card, records into the
+ * books. No allocation, no syscalls but the clock read for the idle stop.
+ */
+static void
+tg_run_loop(const struct tg_run_opts *o, uint16_t nports, struct tg_card *card,
+	    struct tg_book *book, struct tg_run_totals *t)
+{
+	struct rte_mbuf *pkts[TG_RUN_BURST];
+	uint64_t idle_ns = (uint64_t)o->idle_ms * 1000000u;
+	uint64_t last_rx = tg_now_ns();
+
+	while (!tg_run_stop) {
+		unsigned got = 0;
+
+		for (uint16_t p = 0; p < nports; p++) {
+			unsigned room = tg_card_h2c_space(card);
+			if (room == 0)
+				break;
+			uint16_t n = rte_eth_rx_burst(p, 0, pkts,
+						      room < TG_RUN_BURST ? room : TG_RUN_BURST);
+			for (uint16_t i = 0; i < n; i++) {
+				struct rte_mbuf *m = pkts[i];
+				const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+				unsigned line = p ? 1 : tg_replay_line(&o->card.replay, f, m->pkt_len);
+
+				t->frames[p]++;
+				if (m->nb_segs != 1 || m->pkt_len > TG_MAX_FRAME) {
+					t->oversize++;
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				tg_card_feed_frame(card, f, (uint16_t)m->pkt_len, line, m);
+			}
+			got += n;
+		}
+		if (got) {
+			tg_card_doorbell(card);
+			last_rx = tg_now_ns();
+			if (!t->first_ns)
+				t->first_ns = last_rx;
+		}
+		tg_run_drain(card, book, t);
+		tg_run_reclaim(card);
+		if (!got && idle_ns && tg_card_drained(card) &&
+		    tg_now_ns() - last_rx > idle_ns)
+			break;
+	}
+	/* Finish what the card holds before stopping. */
+	while (!tg_card_drained(card)) {
+		tg_run_drain(card, book, t);
+		tg_run_reclaim(card);
+	}
+	tg_run_drain(card, book, t);
+	tg_run_reclaim(card);
+	t->last_ns = tg_now_ns();
+}
+
+/* The books: totals, then the busiest stocks with their best bid and offer. */
+static void
+tg_run_report_books(const struct tg_book *book)
+{
+	struct tg_book_stats bs;
+	struct tg_book_stock_info top[5] = { 0 }, si;
+	uint16_t top_loc[5] = { 0 };
+	uint64_t bad = 0;
+
+	tg_book_stats(book, &bs);
+	for (unsigned e = 0; e < TG_BOOK_ERR_NUM; e++)
+		bad += bs.err[e];
+	printf("  books      %" PRIu64 " stocks, %" PRIu64 " resting orders on %" PRIu64
+	       " price levels (peak %" PRIu64 " orders), %" PRIu64 " messages refused\n",
+	       bs.stocks, bs.orders, bs.levels, bs.peak_orders, bad);
+	for (uint32_t loc = 1; loc <= 0xffff; loc++) {
+		tg_book_stock_info(book, (uint16_t)loc, &si);
+		if (!si.has_directory)
+			continue;
+		for (unsigned k = 0; k < 5; k++) {
+			if (si.volume > top[k].volume || !top[k].has_directory) {
+				memmove(&top[k + 1], &top[k], (4 - k) * sizeof(top[0]));
+				memmove(&top_loc[k + 1], &top_loc[k], (4 - k) * sizeof(top_loc[0]));
+				top[k] = si;
+				top_loc[k] = (uint16_t)loc;
+				break;
+			}
+		}
+	}
+	for (unsigned k = 0; k < 5 && top[k].has_directory; k++) {
+		struct tg_book_bbo bbo;
+		tg_book_bbo(book, top_loc[k], &bbo);
+		printf("  %-8s   state %c  bid %" PRIu64 " @ %u.%04u  ask %" PRIu64 " @ %u.%04u"
+		       "  last %u.%04u  volume %" PRIu64 "  orders %u\n",
+		       top[k].symbol, top[k].trading_state ? top[k].trading_state : '?',
+		       bbo.bid.shares, bbo.bid.price / 10000, bbo.bid.price % 10000,
+		       bbo.ask.shares, bbo.ask.price / 10000, bbo.ask.price % 10000,
+		       top[k].last_price / 10000, top[k].last_price % 10000,
+		       top[k].volume, top[k].orders);
+	}
+}
+
+/* What the run did, for the operator: feed, card, books. */
+static void
+tg_run_report(const struct tg_run_opts *o, struct tg_card *card,
+	      struct tg_book *book, const struct tg_run_totals *t, uint16_t nports)
+{
+	uint64_t c[TG_CNT_NUM];
+	double secs = t->first_ns ? (double)(t->last_ns - t->first_ns) / 1e9 : 0;
+
+	tg_card_counters(card, c, TG_CNT_NUM);
+	printf("tickgate run: card %s, %u port(s)\n", tg_card_backend(card), nports);
+	printf("  frames     %" PRIu64 " (line A %" PRIu64 ", line B %" PRIu64
+	       "), %" PRIu64 " not for the card\n",
+	       c[TG_CNT_FRAMES_A] + c[TG_CNT_FRAMES_B], c[TG_CNT_FRAMES_A],
+	       c[TG_CNT_FRAMES_B], t->oversize);
+	printf("  moldudp64  %" PRIu64 " packets, %" PRIu64 " heartbeats, %" PRIu64
+	       " end of session\n", c[TG_CNT_MOLD_PACKETS], c[TG_CNT_HEARTBEATS],
+	       c[TG_CNT_END_OF_SESSION]);
+	printf("  messages   %" PRIu64 " decoded, %" PRIu64 " duplicates dropped (A/B), %"
+	       PRIu64 " gaps (%" PRIu64 " messages missing)\n", c[TG_CNT_MESSAGES],
+	       c[TG_CNT_DUPLICATES], c[TG_CNT_GAPS], c[TG_CNT_GAP_MESSAGES]);
+	uint64_t errs = 0;
+	for (unsigned i = TG_CNT_ERR_TRUNCATED; i <= TG_CNT_ERR_SESSION_FULL; i++)
+		errs += c[i];
+	for (unsigned i = TG_CNT_ERR_MSG_OVERRUN; i <= TG_CNT_ERR_SHORT_PACKET; i++)
+		errs += c[i];
+	printf("  dropped    %" PRIu64 " malformed, %" PRIu64 " filtered, %" PRIu64
+	       " not feed traffic\n", errs, c[TG_CNT_FILTERED], c[TG_CNT_NON_FEED]);
+	printf("  by type   ");
+	for (unsigned i = 0; i < TG_ITCH_NTYPES; i++)
+		if (c[TG_CNT_MSG_TYPE0 + i])
+			printf(" %c:%" PRIu64, tg_itch_types[i].type, c[TG_CNT_MSG_TYPE0 + i]);
+	printf("\n");
+	if (secs > 0)
+		printf("  rate       %.0f messages/s over %.3f s wall", c[TG_CNT_MESSAGES] / secs, secs);
+	if (tg_card_cycles(card))
+		printf(", %" PRIu64 " card cycles (%.1f cycles/message)",
+		       tg_card_cycles(card),
+		       c[TG_CNT_MESSAGES] ? (double)tg_card_cycles(card) / c[TG_CNT_MESSAGES] : 0);
+	printf("\n");
+	tg_run_report_books(book);
+	(void)o;
+}
+
+/*
+ * Write the embedded default feed; returns the pcap path (static) and the
+ * line B destination in *line_b.
+ */
+static const char *
+tg_run_default_feed(uint32_t *line_b_ip, uint16_t *line_b_port)
+{
+	static char dir[64], path[96];
+	struct tg_feedgen_opts fo;
+	struct tg_feedgen_result res;
+
+	snprintf(dir, sizeof(dir), "/tmp/tickgate-%d", (int)getpid());
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/feed.pcap", dir);
+	tg_feedgen_opts_init(&fo);
+	fo.messages = 200000;
+	fo.stocks = 50;
+	fo.ab = 1;
+	fo.gap_every = 997;
+	if (tg_feedgen_write(&fo, path, &res)) {
+		fprintf(stderr, "tickgate run: cannot write the default feed to %s: %s\n",
+			path, res.error);
+		return NULL;
+	}
+	*line_b_ip = fo.dst_ip[1];
+	*line_b_port = fo.dst_port[1];
+	printf("tickgate run: embedded default: %" PRIu64 " messages for %u stocks in %"
+	       PRIu64 " frames on lines A and B (%" PRIu64 " datagrams lost) -> %s\n",
+	       res.messages, fo.stocks, res.frames, res.dropped_datagrams, path);
+	return path;
+}
+
+int
+tg_cmd_run(int argc, char **argv)
+{
+	struct tg_run_opts o = { .idle_ms = 500 };
+	const char *config = NULL;
+	int eal_at = argc, rc, i;
+
+	for (i = 1; i < argc; i++) {
+		int r;
+		if (!strcmp(argv[i], "--")) {
+			eal_at = i + 1;
+			break;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(tg_run_help, stdout);
+			return TG_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--help-config")) {
+			fputs(tg_run_help_config, stdout);
+			return TG_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "--idle-ms") && i + 1 < argc) {
+			o.idle_ms = (unsigned)strtoul(argv[++i], NULL, 0);
+			continue;
+		}
+		if ((r = tg_cli_card_option("run", &o.card, argc, argv, &i)) < 0)
+			return TG_EXIT_USAGE;
+		if (!r)
+			return tg_cli_usage_error("run", "unknown option '%s'", argv[i]);
+	}
+	/* Options given on the command line win over the file: load it into a copy. */
+	if (config) {
+		struct tg_run_opts f = { .idle_ms = o.idle_ms };
+		if (tg_run_load_config(config, &f))
+			return TG_EXIT_FAIL;
+		if (o.card.backend)
+			f.card.backend = o.card.backend;
+		if (o.card.n_filters)
+			memcpy(f.card.filter_ip, o.card.filter_ip, sizeof(f.card.filter_ip)),
+			memcpy(f.card.filter_port, o.card.filter_port, sizeof(f.card.filter_port)),
+			f.card.n_filters = o.card.n_filters;
+		if (o.card.replay.n_line_b)
+			f.card.replay = o.card.replay;
+		o = f;
+	}
+
+	/* EAL arguments: the user's, or the embedded default on net_pcap. */
+	char *eal[32], prefix[48], vdev[512];
+	int neal = 0;
+	eal[neal++] = "tickgate";
+	if (eal_at < argc) {
+		for (i = eal_at; i < argc && neal < 31; i++)
+			eal[neal++] = argv[i];
+	} else {
+		const char *feed = o.pcap;
+		if (!feed) {
+			struct tg_replay_opts *r = &o.card.replay;
+			uint32_t ip;
+			uint16_t port;
+			if (!(feed = tg_run_default_feed(&ip, &port)))
+				return TG_EXIT_FAIL;
+			if (!r->n_line_b) {
+				r->line_b_ip[0] = ip;
+				r->line_b_port[0] = port;
+				r->n_line_b = 1;
+			}
+		}
+		if (!o.card.backend)
+			o.card.backend = "sim";
+		snprintf(prefix, sizeof(prefix), "--file-prefix=tickgate-%d", (int)getpid());
+		snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", feed);
+		char *def[] = { "--no-huge", "--no-pci", "--no-shconf", prefix, "-m", "256",
+				"-l", "0", "--log-level=lib.eal:error", "--vdev", vdev };
+		for (size_t k = 0; k < sizeof(def) / sizeof(def[0]); k++)
+			eal[neal++] = def[k];
+	}
+	eal[neal] = NULL;
+	if (!o.card.backend)
+		o.card.backend = "sim";
+
+	if ((rc = rte_eal_init(neal, eal)) < 0) {
+		fprintf(stderr, "tickgate run: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return TG_EXIT_FAIL;
+	}
+	uint16_t nports = rte_eth_dev_count_avail();
+	if (nports == 0) {
+		fprintf(stderr, "tickgate run: no DPDK port (give --vdev or a PCI NIC)\n");
+		rte_eal_cleanup();
+		return TG_EXIT_FAIL;
+	}
+	if (nports > TG_RUN_MAX_PORTS)
+		nports = TG_RUN_MAX_PORTS;
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("tg_rx", TG_RUN_MBUFS, 256, 0,
+							 RTE_MBUF_DEFAULT_BUF_SIZE,
+							 rte_socket_id());
+	if (!mp) {
+		fprintf(stderr, "tickgate run: mbuf pool: %s\n", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return TG_EXIT_FAIL;
+	}
+	for (uint16_t p = 0; p < nports; p++)
+		if (tg_run_port_init(p, mp)) {
+			rte_eal_cleanup();
+			return TG_EXIT_FAIL;
+		}
+
+	struct tg_card *card = NULL;
+	struct tg_book *book = NULL;
+	struct tg_card_config cc = { .device = o.device, .h2c_log2 = o.h2c_log2,
+				     .c2h_log2 = o.c2h_log2 };
+	struct tg_book_config bc = { .max_orders = (uint32_t)o.orders };
+	rc = TG_EXIT_FAIL;
+	if (tg_cli_card_open(&o.card, &cc, &card))
+		goto out;
+	if (!(book = tg_book_new(&bc))) {
+		fprintf(stderr, "tickgate run: cannot allocate the books\n");
+		goto out;
+	}
+
+	signal(SIGINT, tg_run_signal);
+	signal(SIGTERM, tg_run_signal);
+	struct tg_run_totals t = { 0 };
+	tg_run_loop(&o, nports, card, book, &t);
+	tg_run_report(&o, card, book, &t, nports);
+	rc = TG_EXIT_OK;
+out:
+	if (book)
+		tg_book_free(book);
+	if (card)
+		tg_card_close(card);
+	for (uint16_t p = 0; p < nports; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+	rte_eal_cleanup();
+	return rc;
+}
