@@ -9,6 +9,7 @@
 #ifndef TG_CARD_H
 #define TG_CARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -79,6 +80,13 @@ bool tg_card_session(struct tg_card *card, unsigned s, char name[10],
 /* Raw register access, for tools and tests. */
 uint32_t tg_card_reg_read(struct tg_card *card, uint32_t off);
 void tg_card_reg_write(struct tg_card *card, uint32_t off, uint32_t val);
+
+/*
+ * Make [va, va + len) reachable by the card's DMA at IOVA = VA: needed on
+ * vfio for every frame buffer given to tg_card_feed_frame (the rings are
+ * mapped at open); nothing to do on sim and model. 0 or -errno.
+ */
+int tg_card_dma_map(struct tg_card *card, void *va, size_t len);
 
 /* sim only: clock cycles simulated so far (0 on other backends). */
 uint64_t tg_card_cycles(const struct tg_card *card);
