@@ -5,9 +5,11 @@
  * frames from both lines. Every record (all 64 bytes, phase bit included)
  * and every counter must be equal. The two were written independently
  * from docs/card-interface.md, so an agreement is evidence of both.
+ * TG_DIFF_SEEDS=N in the environment runs N seeds per test (a soak).
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,11 +117,14 @@ tg_diff_hex(char *out, const void *p, size_t n)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* Run both backends and require identical records and counters. */
+/*
+ * Run both backends and require identical records and counters; returns
+ * the counters so a test can check the frames reached what it aimed at.
+ */
 static void
 tg_diff_compare(uint64_t seed, unsigned nframes, unsigned sessions,
 		unsigned damage, const struct tg_diff_filters *flt,
-		unsigned h2c_log2, unsigned c2h_log2)
+		unsigned h2c_log2, unsigned c2h_log2, uint64_t *cnt_sum)
 {
 	struct tg_diff_frames fr;
 	struct tg_diff_run sim, model;
@@ -146,11 +151,21 @@ tg_diff_compare(uint64_t seed, unsigned nframes, unsigned sessions,
 		     seed, sim.nrec, model.nrec);
 	/* the run must have exercised the card, not only agreed on nothing */
 	cr_assert_gt(model.cnt[TG_CNT_MESSAGES], nframes / 4);
+	for (unsigned c = 0; c < TG_CNT_NUM; c++)
+		cnt_sum[c] += model.cnt[c];
 	free(sim.rec);
 	free(model.rec);
 	free(fr.buf);
 	free(fr.len);
 	free(fr.line);
+}
+
+/* Seeds per test: 1 by default; TG_DIFF_SEEDS=N for a longer soak. */
+static uint64_t
+tg_diff_seeds(uint64_t dflt)
+{
+	const char *e = getenv("TG_DIFF_SEEDS");
+	return e && atoi(e) > 0 ? (uint64_t)atoi(e) : dflt;
 }
 
 static const struct tg_diff_filters tg_diff_all = {
@@ -160,15 +175,31 @@ static const struct tg_diff_filters tg_diff_all = {
 /* Clean traffic: both lines, duplicates, overlaps, gaps, heartbeats, EOS. */
 Test(diff_card, clean_two_lines, .timeout = 600)
 {
-	for (uint64_t seed = 1; seed <= 3; seed++)
-		tg_diff_compare(seed, 1500, 3, 0, &tg_diff_all, 8, 11);
+	uint64_t c[TG_CNT_NUM] = { 0 };
+
+	for (uint64_t seed = 1; seed <= tg_diff_seeds(3); seed++)
+		tg_diff_compare(seed, 1500, 3, 0, &tg_diff_all, 8, 11, c);
+	static const unsigned want[] = {
+		TG_CNT_FRAMES_A, TG_CNT_FRAMES_B, TG_CNT_HEARTBEATS, TG_CNT_END_OF_SESSION,
+		TG_CNT_DUPLICATES, TG_CNT_GAPS,
+	};
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_expect_gt(c[want[i]], 0, "no frame reached %s", tg_counter_name(want[i]));
+	for (unsigned t = 0; t < 23; t++)
+		cr_expect_gt(c[TG_CNT_MSG_TYPE0 + t], 0, "no %s", tg_counter_name(TG_CNT_MSG_TYPE0 + t));
 }
 
 /* A third of the frames damaged in every way the card must count. */
 Test(diff_card, adversarial, .timeout = 600)
 {
-	for (uint64_t seed = 100; seed < 104; seed++)
-		tg_diff_compare(seed, 1500, 4, 35, &tg_diff_all, 8, 11);
+	uint64_t c[TG_CNT_NUM] = { 0 };
+
+	for (uint64_t seed = 100; seed < 100 + tg_diff_seeds(4); seed++)
+		tg_diff_compare(seed, 1500, 4, 35, &tg_diff_all, 8, 11, c);
+	/* every way of dropping a frame or a message must have been taken */
+	for (unsigned k = TG_CNT_NON_FEED; k <= TG_CNT_ERR_SHORT_PACKET; k++)
+		if (k != TG_CNT_FILTERED && k != TG_CNT_ERR_SESSION_FULL)
+			cr_expect_gt(c[k], 0, "no frame reached %s", tg_counter_name(k));
 }
 
 /* More session names than slots, specific filters, tiny H2C ring. */
@@ -181,5 +212,10 @@ Test(diff_card, sessions_and_filters, .timeout = 600)
 		{ TG_FILTER_VALID, TG_FILTER_VALID | TG_FILTER_ANY_IP,
 		  TG_FILTER_VALID | TG_FILTER_ANY_PORT },
 	};
-	tg_diff_compare(7, 2500, 11, 20, &flt, 4, 11);
+	uint64_t c[TG_CNT_NUM] = { 0 };
+
+	for (uint64_t seed = 7; seed < 7 + tg_diff_seeds(1); seed++)
+		tg_diff_compare(seed, 2500, 11, 20, &flt, 4, 11, c);
+	cr_expect_gt(c[TG_CNT_FILTERED], 0);
+	cr_expect_gt(c[TG_CNT_ERR_SESSION_FULL], 0);
 }

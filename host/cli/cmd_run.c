@@ -47,7 +47,7 @@ static const char tg_run_help[] =
 "the line B destinations.\n"
 "\n"
 "With no EAL arguments it runs the embedded default: a generated feed (lines\n"
-"A and B, gaps) replayed through the Verilated card (sim) on net_pcap with\n"
+"A and B) replayed through the Verilated card (sim) on net_pcap with\n"
 "  --no-huge --no-pci --no-shconf --file-prefix=tickgate-PID -m 256 -l 0\n"
 "  --vdev net_pcap0,rx_pcap=FEED,tx_pcap=/dev/null\n"
 "\n"
@@ -358,7 +358,6 @@ tg_run_default_feed(uint32_t *line_b_ip, uint16_t *line_b_port)
 	fo.messages = 200000;
 	fo.stocks = 50;
 	fo.ab = 1;
-	fo.gap_every = 997;
 	if (tg_feedgen_write(&fo, path, &res)) {
 		fprintf(stderr, "tickgate run: cannot write the default feed to %s: %s\n",
 			path, res.error);
@@ -367,8 +366,8 @@ tg_run_default_feed(uint32_t *line_b_ip, uint16_t *line_b_port)
 	*line_b_ip = fo.dst_ip[1];
 	*line_b_port = fo.dst_port[1];
 	printf("tickgate run: embedded default: %" PRIu64 " messages for %u stocks in %"
-	       PRIu64 " frames on lines A and B (%" PRIu64 " datagrams lost) -> %s\n",
-	       res.messages, fo.stocks, res.frames, res.dropped_datagrams, path);
+	       PRIu64 " frames on lines A and B -> %s\n",
+	       res.messages, fo.stocks, res.frames, path);
 	return path;
 }
 
@@ -448,7 +447,7 @@ tg_cmd_run(int argc, char **argv)
 		snprintf(prefix, sizeof(prefix), "--file-prefix=tickgate-%d", (int)getpid());
 		snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", feed);
 		char *def[] = { "--no-huge", "--no-pci", "--no-shconf", prefix, "-m", "256",
-				"-l", "0", "--log-level=lib.eal:error", "--vdev", vdev };
+				"-l", "0", "--log-level=lib.eal:error", "--no-telemetry", "--vdev", vdev };
 		for (size_t k = 0; k < sizeof(def) / sizeof(def[0]); k++)
 			eal[neal++] = def[k];
 	}
