@@ -7,7 +7,6 @@
  * table read from the ITCH 5.0 page of the shared specification.
  */
 #include <criterion/criterion.h>
-#include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -15,44 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tg_wire.h"
+
 #define TICKGATE TG_BUILD_DIR "/tickgate"
-
-/* ---- the ITCH 5.0 table, parsed from protocols/itch50.md ---- */
-struct spec_field {
-	char name[48];
-	unsigned size;
-	char kind[3];
-};
-struct spec_type {
-	unsigned len, nf;
-	struct spec_field f[16];
-};
-static struct spec_type spec[256];
-
-static void
-spec_load(void)
-{
-	FILE *f = fopen(TG_SHARED_DIR "/protocols/itch50.md", "r");
-	char line[2048];
-	unsigned ntypes = 0;
-
-	cr_assert(f, "cannot read the ITCH 5.0 specification under %s", TG_SHARED_DIR);
-	while (fgets(line, sizeof(line), f)) {
-		char t, name[64], fields[1500];
-		unsigned len;
-		if (sscanf(line, "| `%c` | %63s | %u | %1499[^|]|", &t, name, &len, fields) != 4)
-			continue;
-		struct spec_type *st = &spec[(uint8_t)t];
-		st->len = len;
-		for (char *tok = strtok(fields, ","); tok; tok = strtok(NULL, ",")) {
-			struct spec_field *sf = &st->f[st->nf++];
-			cr_assert_eq(sscanf(tok, " %47[^:]:%u:%2s", sf->name, &sf->size, sf->kind), 3);
-		}
-		ntypes++;
-	}
-	fclose(f);
-	cr_assert_eq(ntypes, 23, "the specification lists 23 message types, parsed %u", ntypes);
-}
 
 static void
 put_be(uint8_t *p, uint64_t v, unsigned n)
@@ -95,79 +59,6 @@ spec_encode(json_t *o, uint8_t *out)
 	cr_assert_eq(off, st->len);
 	cr_assert_eq(json_object_size(o), 5 + st->nf, "extra keys in a %s object", type);
 	return off;
-}
-
-/* ---- the wire, per tshark ---- */
-struct wire_msg {
-	char session[16];
-	uint64_t seq;
-	unsigned len;
-	uint8_t b[64];
-};
-
-static int
-hexval(int c)
-{
-	return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
-}
-
-/*
- * Every message of every datagram, first copy of each (session, sequence)
- * only, in wire order: what a correct decoder must print.
- */
-static struct wire_msg *
-wire_messages(const char *pcap, const char *decode_as, size_t *n)
-{
-	char cmd[1024], *line = NULL;
-	size_t cap = 0, cnt = 0, lcap = 0;
-	struct wire_msg *m = NULL;
-
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -r '%s' %s -T fields -E separator=/t -E occurrence=a -E aggregator=, "
-		 "-e moldudp64.session -e moldudp64.msgseq -e moldudp64.msgdata -Y moldudp64 2>/dev/null",
-		 pcap, decode_as);
-	FILE *p = popen(cmd, "r");
-	cr_assert(p, "cannot run tshark");
-	while (getline(&line, &lcap, p) > 0) {
-		char *sess = strtok(line, "\t\n");
-		char *seqs = strtok(NULL, "\t\n");
-		char *datas = strtok(NULL, "\t\n");
-		if (!sess || !seqs || !datas)
-			continue;	/* heartbeat or end of session */
-		char *s1, *s2;
-		char *sq = strtok_r(seqs, ",", &s1);
-		char *dt = strtok_r(datas, ",", &s2);
-		for (; sq && dt; sq = strtok_r(NULL, ",", &s1), dt = strtok_r(NULL, ",", &s2)) {
-			uint64_t seq = strtoull(sq, NULL, 10);
-			int dup = 0;
-			for (size_t k = cnt; k-- > 0 && !dup;)
-				dup = m[k].seq == seq && !strcmp(m[k].session, sess);
-			if (dup)
-				continue;
-			if (cnt == cap) {
-				cap = cap ? 2 * cap : 4096;
-				m = realloc(m, cap * sizeof(*m));
-			}
-			struct wire_msg *w = &m[cnt++];
-			snprintf(w->session, sizeof(w->session), "%s", sess);
-			w->seq = seq;
-			w->len = (unsigned)strlen(dt) / 2;
-			cr_assert_leq(w->len, sizeof(w->b));
-			for (unsigned i = 0; i < w->len; i++)
-				w->b[i] = (uint8_t)(hexval(dt[2 * i]) << 4 | hexval(dt[2 * i + 1]));
-		}
-	}
-	free(line);
-	cr_assert_eq(pclose(p), 0, "tshark failed on %s", pcap);
-	*n = cnt;
-	return m;
-}
-
-static void
-run_ok(const char *cmd)
-{
-	int rc = system(cmd);
-	cr_assert_eq(rc, 0, "command failed (%d): %s", rc, cmd);
 }
 
 /* Decode pcap through card; compare every line with the wire. */
