@@ -11,7 +11,8 @@
 //
 // C2H: records from the feed pipeline (which cannot wait) go through a
 // block-RAM FIFO into one 64-byte write each, phase bit set from the ring
-// index; C2H_TAIL counts the writes the memory port has accepted.
+// index; C2H_TAIL counts the writes the memory port has accepted. Head
+// write-backs share the write port.
 //
 // Read responses come back in request order on one channel, so every
 // request leaves a tag saying where its beats go. Descriptor reads are
@@ -22,6 +23,8 @@
 // reserved count drops by one for each record that arrives and is cleared
 // once no frame is left to enter and the pipeline has been idle for
 // QUIET_CYCLES clocks (every record of every frame that entered is out).
+//
+// docs/rtl-dma.md describes the engine, its choices and its figures.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -33,7 +36,8 @@ module tg_dma #(
     parameter INFLIGHT_LOG2 = 3,      // frames requested and not yet streamed
     parameter REC_FIFO_LOG2 = 9,      // record FIFO depth
     parameter REC_HEADROOM = 128,     // FIFO room kept for records in the pipeline
-    parameter QUIET_CYCLES = 4        // idle clocks before reservations re-sync
+    parameter QUIET_CYCLES = 4,       // idle clocks before reservations re-sync
+    parameter BEAT_LOG2 = 3           // frame beats buffered before the feed
 ) (
     input  wire         clk,
     input  wire         rst,          // sync, active high
@@ -102,6 +106,8 @@ localparam [QUIET_W-1:0] QUIET_MAX = QUIET_CYCLES;
 localparam DESC_W = 64 + 16 + 8 + 1;
 // read tag: is a frame, line, frame length mod 8
 localparam TAG_W = 5;
+// buffered frame beat: stale, line, last, keep, data
+localparam BEAT_W = 1 + 1 + 1 + 8 + 64;
 
 // ---------------------------------------------------------------------------
 // Ring geometry: the size registers clamped to the contract's ranges
@@ -141,25 +147,20 @@ reg [TAG_LOG2:0] stale_reg, stale_next;
 // the feed has taken the first beats of a frame and not its last
 reg        mid_reg, mid_next;
 
-// frame beat skid buffer (output stage and one spare)
+// frame beats: a small FIFO, bypassed when empty, then the output register
 reg        ax_valid_reg, ax_valid_next;
 reg [63:0] ax_data_reg;
 reg [7:0]  ax_keep_reg;
 reg        ax_last_reg;
 reg        ax_line_reg;
 reg        ax_stale_reg;
-reg        sk_valid_reg, sk_valid_next;
-reg [63:0] sk_data_reg;
-reg [7:0]  sk_keep_reg;
-reg        sk_last_reg;
-reg        sk_line_reg;
-reg        sk_stale_reg;
-reg        ax_in_ready_reg;
-reg        ax_in_to_out, ax_in_to_skid, ax_skid_to_out;
+reg [BEAT_LOG2:0] bf_stale_reg, bf_stale_next;   // buffered beats from before a soft reset
 
 // line writes
 reg         wr_valid_reg, wr_valid_next;
-reg         wr_rec_reg, wr_rec_next;              // a record (advances C2H_TAIL)
+reg         wr_rec_reg, wr_rec_next;              // a record, else a head write-back
+reg         wr_count_reg, wr_count_next;          // advances C2H_TAIL when accepted
+reg  [31:0] wr_head_reg;                          // the head a write-back carries
 reg  [63:0] wr_addr_reg, wr_addr_next;
 reg [511:0] wr_data_reg;
 reg  [3:0]  wr_wb_slot_reg, wr_wb_slot_next;      // dword of the head write-back
@@ -292,10 +293,11 @@ wire        route_frame = tag_valid && tag_frame;
 wire        route_desc  = tag_valid && !tag_frame && !stale;
 wire        drop_desc   = tag_valid && !tag_frame && stale;
 wire        frame_in_valid = mem_rd_resp_valid && route_frame && !rec_near_full;
+wire        bf_ready;
 wire        resp_fire;
 
 assign mem_rd_resp_ready = drop_desc || (route_desc && (dbuf_ready || !desc_half_reg)) ||
-                           (route_frame && ax_in_ready_reg && !rec_near_full);
+                           (route_frame && bf_ready && !rec_near_full);
 assign resp_fire = mem_rd_resp_valid && mem_rd_resp_ready;
 assign tag_pop   = resp_fire && mem_rd_resp_last;
 
@@ -306,17 +308,39 @@ wire [7:0]  frame_in_keep = (mem_rd_resp_last && tag_len3 != 3'd0) ?
                             ~(8'hFF << tag_len3) : 8'hFF;
 
 // ---------------------------------------------------------------------------
-// Frame beats to the feed pipeline. Beats of requests issued before a soft
-// reset are stale: the feed, reset too, still expects the rest of a frame
-// it had started (a frame is never cut short on the stream), so stale beats
-// go out until that frame's last, and are dropped otherwise.
+// Frame beats to the feed pipeline: a small FIFO, bypassed when empty, and
+// the output register. The FIFO absorbs the clocks in which the feed takes
+// no beat (it switches from one line to the other at a frame boundary), so
+// the read channel keeps streaming and the feed catches up during the
+// descriptor beats.
+//
+// Beats of requests issued before a soft reset are stale. The feed, reset
+// too, still expects the rest of a frame it had started (a frame is never
+// cut short on the stream), so stale beats go out until that frame's last
+// beat, and are dropped otherwise.
 // ---------------------------------------------------------------------------
 wire ax_present   = ax_valid_reg && (!ax_stale_reg || mid_reg);
 wire feed_ready   = ax_line_reg ? m_axis_b_tready : m_axis_a_tready;
 wire ax_out_ready = ax_present ? feed_ready : 1'b1;
 wire feed_fire    = ax_present && feed_ready;
-wire ax_in_ready_early = ax_out_ready ||
-                         (!sk_valid_reg && (!ax_valid_reg || !frame_in_valid));
+wire ax_free      = !ax_valid_reg || ax_out_ready;
+
+wire [BEAT_W-1:0]  bf_out;
+wire               bf_valid;
+wire [BEAT_LOG2:0] bf_count;
+wire               frame_in_fire = frame_in_valid && bf_ready;
+wire               ax_bypass     = frame_in_fire && !bf_valid && ax_free;
+wire               bf_push       = frame_in_fire && !ax_bypass;
+wire               bf_pop        = bf_valid && ax_free;
+wire               bf_out_stale  = bf_out[BEAT_W-1] || bf_stale_reg != {(BEAT_LOG2+1){1'b0}};
+
+tg_dma_fifo #(.WIDTH(BEAT_W), .DEPTH_LOG2(BEAT_LOG2)) beat_fifo (
+    .clk(clk), .rst(rst),
+    .s_data({stale, tag_line, mem_rd_resp_last, frame_in_keep, mem_rd_resp_data}),
+    .s_valid(bf_push), .s_ready(bf_ready),
+    .m_data(bf_out), .m_valid(bf_valid), .m_ready(bf_pop),
+    .count(bf_count)
+);
 
 assign fl_pop = feed_fire && ax_last_reg && !ax_stale_reg;
 
@@ -418,42 +442,29 @@ always @* begin
     else if (quiet_reg != QUIET_MAX)
         quiet_next = quiet_reg + 1'b1;
 
-    // skid buffer between the response channel and the feed
-    ax_valid_next  = ax_valid_reg;
-    sk_valid_next  = sk_valid_reg;
-    ax_in_to_out   = 1'b0;
-    ax_in_to_skid  = 1'b0;
-    ax_skid_to_out = 1'b0;
-    if (ax_in_ready_reg) begin
-        if (ax_out_ready || !ax_valid_reg) begin
-            ax_valid_next = frame_in_valid;
-            ax_in_to_out  = 1'b1;
-        end else begin
-            sk_valid_next = frame_in_valid;
-            ax_in_to_skid = 1'b1;
-        end
-    end else if (ax_out_ready) begin
-        ax_valid_next  = sk_valid_reg;
-        sk_valid_next  = 1'b0;
-        ax_skid_to_out = 1'b1;
-    end
+    // frame beats: the output register holds one, the FIFO the rest
+    ax_valid_next = (ax_valid_reg && !ax_out_ready) || ax_bypass || bf_pop;
+    bf_stale_next = bf_stale_reg - {{BEAT_LOG2{1'b0}}, bf_pop && bf_stale_reg != {(BEAT_LOG2+1){1'b0}}};
 
     // line writes
     wr_valid_next    = wr_valid_reg && !mem_wr_ready;
     wr_rec_next      = wr_rec_reg;
+    wr_count_next    = wr_count_reg;
     wr_addr_next     = wr_addr_reg;
     wr_wb_slot_next  = wr_wb_slot_reg;
     wr_last_wb_next  = wr_last_wb_reg;
     wb_val_next      = wb_val_reg;
-    c2h_tail_next    = c2h_tail_reg + {31'd0, wr_valid_reg && mem_wr_ready && wr_rec_reg};
+    c2h_tail_next    = c2h_tail_reg + {31'd0, wr_valid_reg && mem_wr_ready && wr_count_reg};
     if (grant_rec) begin
         wr_valid_next   = 1'b1;
         wr_rec_next     = 1'b1;
+        wr_count_next   = 1'b1;
         wr_addr_next    = c2h_base + {42'd0, c2h_issue_reg[15:0] & c2h_mask, 6'd0};
         wr_last_wb_next = 1'b0;
     end else if (grant_wb) begin
         wr_valid_next   = 1'b1;
         wr_rec_next     = 1'b0;
+        wr_count_next   = 1'b0;
         wr_addr_next    = {h2c_wb[63:6], 6'd0};
         wr_wb_slot_next = h2c_wb[5:2];
         wr_last_wb_next = 1'b1;
@@ -475,10 +486,10 @@ always @(posedge clk) begin
     mid_reg           <= mid_next;
     rd_req_valid_reg  <= rd_req_valid_next;
     ax_valid_reg      <= ax_valid_next;
-    sk_valid_reg      <= sk_valid_next;
-    ax_in_ready_reg   <= ax_in_ready_early;
+    bf_stale_reg      <= bf_stale_next;
     wr_valid_reg      <= wr_valid_next;
     wr_rec_reg        <= wr_rec_next;
+    wr_count_reg      <= wr_count_next;
     wr_last_wb_reg    <= wr_last_wb_next;
     wb_val_reg        <= wb_val_next;
     c2h_tail_reg      <= c2h_tail_next;
@@ -488,11 +499,12 @@ always @(posedge clk) begin
     descs_delta_reg <= head_now - head_reg;
     cnt_drops_reg   <= cnt_drops_reg + {63'd0, drop_reg};
     cnt_descs_reg   <= cnt_descs_reg + {32'd0, descs_delta_reg};
-    cnt_err_reg   <= cnt_err_reg + {63'd0, sched_bad};
+    cnt_err_reg     <= cnt_err_reg + {63'd0, sched_bad};
 
     // a soft reset restarts the engine on empty rings; a request or write
     // already offered to the memory port stays offered (valid is held until
-    // accepted), but its responses are dropped and it advances nothing
+    // accepted) but advances nothing, and the responses of every request
+    // issued before are stale (see the frame beats above)
     if (soft_reset) begin
         fetch_idx_reg   <= 32'd0;
         desc_pend_reg   <= {(DBUF_LOG2+1){1'b0}};
@@ -505,9 +517,11 @@ always @(posedge clk) begin
         drop_reg        <= 1'b0;
         descs_delta_reg <= 32'd0;
         quiet_reg       <= {QUIET_W{1'b0}};
-        // every request outstanding is stale; no new one is issued now
+        // every request outstanding is stale; no new one is issued now;
+        // every beat buffered after this clock came before the reset
         stale_reg       <= tag_count - {{TAG_LOG2{1'b0}}, tag_pop};
-        wr_rec_reg      <= 1'b0;
+        bf_stale_reg    <= bf_count + {{BEAT_LOG2{1'b0}}, bf_push} - {{BEAT_LOG2{1'b0}}, bf_pop};
+        wr_count_reg    <= 1'b0;
         wb_val_reg      <= 32'd0;
         c2h_tail_reg    <= 32'd0;
         cnt_drops_reg   <= 64'd0;
@@ -530,10 +544,10 @@ always @(posedge clk) begin
         mid_reg          <= 1'b0;
         rd_req_valid_reg <= 1'b0;
         ax_valid_reg     <= 1'b0;
-        sk_valid_reg     <= 1'b0;
-        ax_in_ready_reg  <= 1'b0;
+        bf_stale_reg     <= {(BEAT_LOG2+1){1'b0}};
         wr_valid_reg     <= 1'b0;
         wr_rec_reg       <= 1'b0;
+        wr_count_reg     <= 1'b0;
         wr_last_wb_reg   <= 1'b0;
         wb_val_reg       <= 32'd0;
         c2h_tail_reg     <= 32'd0;
@@ -551,40 +565,30 @@ always @(posedge clk) begin
     rd_req_addr_reg <= rd_req_addr_next;
     rd_req_len_reg  <= rd_req_len_next;
 
-    if (ax_in_to_out) begin
-        ax_data_reg <= mem_rd_resp_data;
-        ax_keep_reg <= frame_in_keep;
-        ax_last_reg <= mem_rd_resp_last;
-        ax_line_reg <= tag_line;
+    if (ax_bypass) begin
+        ax_data_reg  <= mem_rd_resp_data;
+        ax_keep_reg  <= frame_in_keep;
+        ax_last_reg  <= mem_rd_resp_last;
+        ax_line_reg  <= tag_line;
         ax_stale_reg <= stale;
-    end else if (ax_skid_to_out) begin
-        ax_data_reg <= sk_data_reg;
-        ax_keep_reg <= sk_keep_reg;
-        ax_last_reg <= sk_last_reg;
-        ax_line_reg <= sk_line_reg;
-        ax_stale_reg <= sk_stale_reg;
+    end else if (bf_pop) begin
+        ax_data_reg  <= bf_out[63:0];
+        ax_keep_reg  <= bf_out[71:64];
+        ax_last_reg  <= bf_out[72];
+        ax_line_reg  <= bf_out[73];
+        ax_stale_reg <= bf_out_stale;
     end
-    if (ax_in_to_skid) begin
-        sk_data_reg <= mem_rd_resp_data;
-        sk_keep_reg <= frame_in_keep;
-        sk_last_reg <= mem_rd_resp_last;
-        sk_line_reg <= tag_line;
-        sk_stale_reg <= stale;
-    end
-
-    // whatever the skid buffer holds after a soft reset came from before it
-    if (soft_reset) begin
+    // the beat in the output register after a soft reset came from before it
+    if (soft_reset)
         ax_stale_reg <= 1'b1;
-        sk_stale_reg <= 1'b1;
-    end
 
     wr_addr_reg    <= wr_addr_next;
-    // the line is loaded only when a write is granted: 512 bits are not
-    // worth moving every clock, in gates or in simulation
+    // the record line is loaded only when its write is granted: no mux in
+    // front of 512 flip-flops, and nothing to move in the other clocks
     if (grant_rec)
         wr_data_reg <= {rec_out[511:32], phase | rec_out[31], rec_out[30:0]};
-    else if (grant_wb)
-        wr_data_reg <= {16{head_reg}};
+    if (grant_wb)
+        wr_head_reg <= head_reg;
     wr_wb_slot_reg <= wr_wb_slot_next;
 end
 
@@ -597,7 +601,8 @@ assign mem_rd_req_len   = rd_req_len_reg;
 
 assign mem_wr_valid = wr_valid_reg;
 assign mem_wr_addr  = wr_addr_reg;
-assign mem_wr_data  = wr_data_reg;
+// a head write-back carries the head in every dword; the strobe picks one
+assign mem_wr_data  = wr_rec_reg ? wr_data_reg : {16{wr_head_reg}};
 assign mem_wr_strb  = wr_rec_reg ? {64{1'b1}} : (64'hF << {wr_wb_slot_reg, 2'b00});
 
 assign h2c_head = head_reg;
@@ -610,7 +615,7 @@ assign cnt_err_desc  = cnt_err_reg;
 // nothing fetched, queued, streaming or waiting to be written
 assign idle = !rd_req_valid_reg && !tag_valid && !dbuf_valid &&
               desc_pend_reg == {(DBUF_LOG2+1){1'b0}} && fl_count == {(INFLIGHT_LOG2+1){1'b0}} &&
-              !ax_valid_reg && !sk_valid_reg &&
+              !ax_valid_reg && !bf_valid &&
               rec_count == {(REC_FIFO_LOG2+2){1'b0}} && !wr_valid_reg && !wb_dirty &&
               !(enable && fetch_avail != 32'd0);
 

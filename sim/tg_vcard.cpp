@@ -13,6 +13,8 @@
  *    before the clock edge, bytes chosen by the strobe. A whole line is
  *    stored with byte 3 (a record's flags, with the phase bit) last, so a
  *    reader on another thread that sees the phase sees the record.
+ * tg_vcard_set_mem_timing() changes the latency and adds random stalls
+ * on both ports, for tests.
  * Addresses below TG_VCARD_LOW_GUARD read as zeros and ignore writes: an
  * unset ring base faults in a real IOMMU, here it must not crash the host.
  */
@@ -31,6 +33,7 @@
 #include "tg_vcard.h"
 
 #define TG_VCARD_RD_LATENCY	4	/* cycles from request accepted to first beat */
+#define TG_VCARD_RD_LATENCY_MAX	1000
 #define TG_VCARD_RD_QUEUE	32	/* read requests outstanding, at most */
 #define TG_VCARD_RESET_CYCLES	8
 #define TG_VCARD_LOW_GUARD	0x10000u
@@ -51,6 +54,13 @@ struct tg_vcard {
 	unsigned rd_head;
 	unsigned rd_count;
 	uint32_t rd_off;	/* bytes of the head request already sent */
+	unsigned rd_latency;
+	bool rd_offered;	/* a beat offered and not taken: offer it again */
+
+	/* stalls: a cycle stalls a port when a draw is below its threshold */
+	uint32_t rd_stall;	/* 0: never */
+	uint32_t wr_stall;
+	uint64_t rng;
 
 #if VM_TRACE
 	VerilatedVcdC *vcd;
@@ -75,6 +85,7 @@ static inline void
 tg_vcard_store(uint64_t addr, const uint8_t *data, uint64_t strb)
 {
 	uint8_t *dst = (uint8_t *)(uintptr_t)addr;
+	unsigned k;
 
 	if (addr < TG_VCARD_LOW_GUARD)
 		return;
@@ -84,8 +95,8 @@ tg_vcard_store(uint64_t addr, const uint8_t *data, uint64_t strb)
 		__atomic_store_n(dst + 3, data[3], __ATOMIC_RELEASE);
 		return;
 	}
-	unsigned k = __builtin_ctzll(strb | (1ull << 63));
-
+	/* one aligned dword (the head write-back): one store */
+	k = __builtin_ctzll(strb | 1ull << 63);
 	if ((k & 3) == 0 && strb == 0xFull << k) {
 		uint32_t w;
 
@@ -113,6 +124,16 @@ tg_vcard_dump(struct tg_vcard *vc, uint64_t t)
 #endif
 }
 
+/* The next draw of the stall generator (xorshift64*), 32 bits. */
+static inline uint32_t
+tg_vcard_draw(struct tg_vcard *vc)
+{
+	vc->rng ^= vc->rng >> 12;
+	vc->rng ^= vc->rng << 25;
+	vc->rng ^= vc->rng >> 27;
+	return (uint32_t)((vc->rng * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
 /*
  * One clock cycle: offer the next read beat, settle the inputs, take the
  * handshakes the card makes on this edge, then clock it.
@@ -123,8 +144,15 @@ tg_vcard_cycle(struct tg_vcard *vc)
 	Vtg_card_top *top = vc->top;
 	struct tg_vcard_rd *r = &vc->rd[vc->rd_head];
 	bool beat = vc->rd_count && vc->cycles >= r->due;
+	bool wr_ready = true;
 	bool last = false;
 	bool req_fire, resp_fire;
+
+	if (__builtin_expect((vc->rd_stall | vc->wr_stall) != 0, 0)) {
+		if (tg_vcard_draw(vc) < vc->rd_stall && !vc->rd_offered)
+			beat = false;
+		wr_ready = tg_vcard_draw(vc) >= vc->wr_stall;
+	}
 
 	if (beat) {
 		uint64_t d = 0;
@@ -137,6 +165,7 @@ tg_vcard_cycle(struct tg_vcard *vc)
 	top->mem_rd_resp_valid = beat;
 	top->mem_rd_resp_last = last;
 	top->mem_rd_req_ready = vc->rd_count < TG_VCARD_RD_QUEUE;
+	top->mem_wr_ready = wr_ready;
 
 	top->clk = 0;
 	top->eval();
@@ -144,7 +173,7 @@ tg_vcard_cycle(struct tg_vcard *vc)
 
 	req_fire = top->mem_rd_req_valid && top->mem_rd_req_ready;
 	resp_fire = beat && top->mem_rd_resp_ready;
-	if (top->mem_wr_valid)
+	if (top->mem_wr_valid && wr_ready)
 		tg_vcard_store(top->mem_wr_addr,
 			       (const uint8_t *)top->mem_wr_data.data(),
 			       top->mem_wr_strb);
@@ -154,7 +183,7 @@ tg_vcard_cycle(struct tg_vcard *vc)
 
 		n->addr = top->mem_rd_req_addr;
 		n->len = top->mem_rd_req_len ? top->mem_rd_req_len : 1;
-		n->due = vc->cycles + TG_VCARD_RD_LATENCY;
+		n->due = vc->cycles + vc->rd_latency;
 	}
 
 	top->clk = 1;
@@ -162,6 +191,7 @@ tg_vcard_cycle(struct tg_vcard *vc)
 	tg_vcard_dump(vc, 2 * vc->cycles + 1);
 	vc->cycles++;
 
+	vc->rd_offered = beat && !resp_fire;
 	if (resp_fire) {
 		if (last) {
 			vc->rd_off = 0;
@@ -187,6 +217,8 @@ tg_vcard_new(void)
 	vc = (struct tg_vcard *)calloc(1, sizeof(*vc));
 	if (!vc)
 		return NULL;
+	vc->rd_latency = TG_VCARD_RD_LATENCY;
+	vc->rng = 0x9E3779B97F4A7C15ull;
 	try {
 		vc->ctx = new VerilatedContext;
 #if VM_TRACE
@@ -214,6 +246,7 @@ tg_vcard_new(void)
 	return vc;
 }
 
+/* Stop the waveform, if any, and free the card. */
 void
 tg_vcard_free(struct tg_vcard *vc)
 {
@@ -266,6 +299,7 @@ tg_vcard_reg_write(struct tg_vcard *vc, uint32_t off, uint32_t val)
 	top->reg_wr_en = 0;
 }
 
+/* Run n clock cycles, the memory ports served as they come. */
 void
 tg_vcard_tick(struct tg_vcard *vc, uint64_t n)
 {
@@ -273,6 +307,7 @@ tg_vcard_tick(struct tg_vcard *vc, uint64_t n)
 		tg_vcard_cycle(vc);
 }
 
+/* Cycles clocked since creation, reset cycles included. */
 uint64_t
 tg_vcard_cycles(const struct tg_vcard *vc)
 {
@@ -305,4 +340,18 @@ tg_vcard_trace(struct tg_vcard *vc, const char *path)
 	(void)path;
 	return -ENOTSUP;
 #endif
+}
+
+/* Change the memory's timing (see tg_vcard.h); the card is not reset. */
+int
+tg_vcard_set_mem_timing(struct tg_vcard *vc, unsigned rd_latency,
+			unsigned rd_stall_pct, unsigned wr_stall_pct)
+{
+	if (rd_latency < 1 || rd_latency > TG_VCARD_RD_LATENCY_MAX ||
+	    rd_stall_pct > 99 || wr_stall_pct > 99)
+		return -EINVAL;
+	vc->rd_latency = rd_latency;
+	vc->rd_stall = (uint32_t)(((uint64_t)rd_stall_pct << 32) / 100);
+	vc->wr_stall = (uint32_t)(((uint64_t)wr_stall_pct << 32) / 100);
+	return 0;
 }

@@ -31,6 +31,16 @@ uint64_t tg_vcard_cycles(const struct tg_vcard *vc);
 /* Dump a VCD waveform to path from now on (built with tracing only). */
 int tg_vcard_trace(struct tg_vcard *vc, const char *path);
 
+/*
+ * Memory port timing, for tests of the card under back-pressure: the read
+ * latency in cycles (1..1000, default 4), the percentage of cycles (0..99,
+ * default 0) in which the memory withholds the next read beat, and the
+ * percentage in which it refuses the offered write; stalls are drawn from
+ * a fixed-seed generator so that runs repeat. 0 or -EINVAL.
+ */
+int tg_vcard_set_mem_timing(struct tg_vcard *vc, unsigned rd_latency,
+			    unsigned rd_stall_pct, unsigned wr_stall_pct);
+
 #ifdef __cplusplus
 }
 #endif

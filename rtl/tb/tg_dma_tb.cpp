@@ -10,7 +10,8 @@
  * duplicated, reordered or overwritten record is caught. Also checked:
  * descriptor consumption and ERR_DESC/H2C_DESCS, the head write-back, the
  * C2H wait rule when the host stops consuming, CTRL.RESET idle and in
- * flight, and the register map. The last part measures throughput.
+ * flight, the register map, and all of it again with a slow, stalling
+ * memory (tg_vcard_set_mem_timing). The last part measures throughput.
  *
  * Usage: tg_dma_tb [--frames N]   exit status 0 when every check passes.
  */
@@ -572,6 +573,42 @@ test_reset(struct tg_vcard *vc)
 }
 
 /*
+ * A slow, irregular memory: long read latency and stalls on both ports
+ * under the tests above; then a write port so slow that records pile up in
+ * the card's FIFO and the frame stream into the feed must pause, without
+ * losing a record.
+ */
+static void
+test_stalls(struct tg_vcard *vc)
+{
+	struct tb t;
+
+	tg_vcard_set_mem_timing(vc, 37, 30, 30);
+	test_basic(vc);
+	test_wait(vc);
+	test_reset(vc);
+
+	tg_vcard_set_mem_timing(vc, 4, 0, 85);
+	tb_init(&t, vc, 10, 14);
+	tb_start(&t);
+	for (unsigned pushed = 0; pushed < 300; ) {
+		while (pushed < 300 && tb_h2c_space(&t) > 0)
+			tb_push_frame(&t, 100, pushed++ & 1, 0);
+		tb_doorbell(&t);
+		tg_vcard_tick(vc, 1024);
+		if (tb_poll(&t))
+			tb_release(&t);
+	}
+	TB_CHECK(tb_drain(&t, 4000000) != 0, "slow writes: %u of %u records", t.c2h_cons,
+		 t.exp_count);
+	tb_check_drained(&t, "slow writes");
+	printf("stalls: latency 37, 30%% stalls; then 85%% of writes refused: %u records, "
+	       "no drop\n", t.exp_count);
+	tb_fini(&t);
+	tg_vcard_set_mem_timing(vc, 4, 0, 0);
+}
+
+/*
  * Back-to-back frames with the host keeping up: how close the feed gets to
  * one beat per clock, and how fast the Verilated card runs.
  */
@@ -640,8 +677,13 @@ main(int argc, char **argv)
 	test_basic(vc);
 	test_wait(vc);
 	test_reset(vc);
+	test_stalls(vc);
 	test_throughput(vc, frames, 20);
 	test_throughput(vc, frames / 4, 100);
+	tg_vcard_set_mem_timing(vc, 100, 0, 0);
+	printf("read latency 100 cycles:\n");
+	test_throughput(vc, frames / 4, 20);
+	tg_vcard_set_mem_timing(vc, 4, 0, 0);
 	tg_vcard_free(vc);
 	if (tb_fails) {
 		printf("tg_dma_tb: %u checks FAILED\n", tb_fails);
