@@ -127,7 +127,12 @@ struct tg_event {
 #define TG_EV_FLAG_PHASE	(1u << 7)
 #define TG_EV_BODY_OFF		24
 
+#ifdef __cplusplus
+static_assert(sizeof(struct tg_h2c_desc) == 16, "descriptor is 16 bytes");
+static_assert(sizeof(struct tg_event) == 64, "record is one cache line");
+#else
 _Static_assert(sizeof(struct tg_h2c_desc) == 16, "descriptor is 16 bytes");
 _Static_assert(sizeof(struct tg_event) == 64, "record is one cache line");
+#endif
 
 #endif /* TG_CARD_ABI_H */

@@ -22,8 +22,6 @@
 #include <cstdlib>
 #include <cstring>
 
-/* the ABI header checks its layouts with C11's spelling */
-#define _Static_assert static_assert
 #include "tg_card_abi.h"
 #include "tg_vcard.h"
 
