@@ -8,7 +8,7 @@ PKGS=(
 	build-essential cmake ninja-build pkg-config git
 	verilator yosys
 	libdpdk-dev dpdk
-	libpcap-dev libssl-dev libgcrypt20-dev libjansson-dev
+	libpcap-dev libssl-dev libgcrypt20-dev libjansson-dev zlib1g-dev
 	libcriterion-dev
 	tshark tcpdump
 	python3

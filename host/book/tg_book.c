@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "book/tg_book.h"
 
@@ -633,6 +634,33 @@ tg_book_apply_one(struct tg_book *b, const struct tg_event *ev)
 	}
 }
 
+#define TG_BOOK_HUGE		(2u << 20)
+
+/*
+ * Zeroed memory for the big tables, asked to be backed by 2 MiB pages:
+ * order references and stocks are looked up all over the table, and with
+ * 4 KiB pages nearly every lookup would also miss the TLB.
+ */
+static void *
+tg_book_map(size_t len)
+{
+	void *p;
+
+	len = (len + TG_BOOK_HUGE - 1) / TG_BOOK_HUGE * TG_BOOK_HUGE;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);	/* a hint: without it, small pages */
+	return p;
+}
+
+static void
+tg_book_unmap(void *p, size_t len)
+{
+	if (p)
+		munmap(p, (len + TG_BOOK_HUGE - 1) / TG_BOOK_HUGE * TG_BOOK_HUGE);
+}
+
 /*
  * Make an empty book: the order table (2 x max_orders slots, a power of
  * two, so it is at most half full) and the stock array.
@@ -651,14 +679,12 @@ tg_book_new(const struct tg_book_config *cfg)
 		size <<= 1;
 		bits++;
 	}
-	/* the stocks are cache-line aligned: calloc would not promise that */
-	b = aligned_alloc(64, (sizeof(*b) + 63) / 64 * 64);
+	b = tg_book_map(sizeof(*b));	/* page aligned, so the stocks are line aligned */
 	if (!b)
 		return NULL;
-	memset(b, 0, sizeof(*b));
-	b->tab = calloc(size, sizeof(*b->tab));
+	b->tab = tg_book_map(size * sizeof(*b->tab));
 	if (!b->tab) {
-		free(b);
+		tg_book_unmap(b, sizeof(*b));
 		return NULL;
 	}
 	b->mask = size - 1;
@@ -682,8 +708,8 @@ tg_book_free(struct tg_book *b)
 		free(b->stock[k].side[0].lv);
 		free(b->stock[k].side[1].lv);
 	}
-	free(b->tab);
-	free(b);
+	tg_book_unmap(b->tab, (b->mask + 1) * sizeof(*b->tab));
+	tg_book_unmap(b, sizeof(*b));
 }
 
 /*
@@ -723,11 +749,7 @@ tg_book_prefetch_near(const struct tg_book *b, const struct tg_event *f)
 	uint64_t ref;
 
 	switch (f->msg_type) {
-	case 'E': case 'C': case 'X': case 'D': case 'U':
-		memcpy(&ref, f->body, sizeof(ref));
-		__builtin_prefetch(&b->tab[tg_book_hash(b, ref)]);
-		break;
-	case 'A': case 'F':
+	case 'A': case 'F': case 'E': case 'C': case 'X': case 'D': case 'U':
 		memcpy(&ref, f->body, sizeof(ref));
 		__builtin_prefetch(&b->tab[tg_book_hash(b, ref)]);
 		__builtin_prefetch(&b->stock[f->stock_locate]);

@@ -10,7 +10,7 @@
 #include "cli/tg_cli.h"
 #include "book/tg_book.h"
 
-static const char tg_book_help[] =
+static const char tg_cmd_book_help[] =
 "usage: tickgate book [--card sim|model] --stock SYM [--depth N]\n"
 "                     [--format json|text] [--filter GROUP:PORT]...\n"
 "                     [--line-b GROUP[:PORT]]... FILE.pcap\n"
@@ -26,7 +26,7 @@ static const char tg_book_help[] =
 "  --format json|text JSON (default) or a ladder for people\n";
 
 static int
-tg_book_record(void *ctx, const struct tg_event *ev)
+tg_cmd_book_apply(void *ctx, const struct tg_event *ev)
 {
 	tg_book_apply(ctx, ev);
 	return 0;
@@ -48,7 +48,7 @@ tg_cmd_book(int argc, char **argv)
 		if (r)
 			continue;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(tg_book_help, stdout);
+			fputs(tg_cmd_book_help, stdout);
 			return TG_EXIT_OK;
 		} else if (!strcmp(argv[i], "--stock")) {
 			if (!val || !*val || strlen(val) > 8)
@@ -87,7 +87,7 @@ tg_cmd_book(int argc, char **argv)
 		tg_book_free(book);
 		return TG_EXIT_FAIL;
 	}
-	int rc = tg_replay_pcap(card, file, &co.replay, tg_book_record, book, NULL);
+	int rc = tg_replay_pcap(card, file, &co.replay, tg_cmd_book_apply, book, NULL);
 	tg_card_close(card);
 	if (!rc) {
 		int locate = tg_book_find_stock(book, stock);

@@ -1115,7 +1115,8 @@ fg_sym_pack(const char *sym)
 
 /*
  * Name and price every stock: the real tickers first, then random
- * symbols of 1-8 letters (mostly 3-4), unique across the day.
+ * symbols of 1-8 letters (mostly 3-4), unique across the day; the last
+ * stock, which lists today, always gets a new name.
  */
 static int
 fg_stocks_init(struct tg_feedgen *g)
@@ -1137,9 +1138,11 @@ fg_stocks_init(struct tg_feedgen *g)
 		struct fg_stock *s = &g->st[loc];
 		char sym[9] = { 0 };
 		uint64_t key, h;
+		/* the last stock lists today (the IPO): a new name, not a ticker */
+		int real = loc <= FG_NTICKERS && loc < n;
 
 		for (;;) {
-			if (loc <= FG_NTICKERS) {
+			if (real) {
 				strcpy(sym, fg_tickers[loc - 1].sym);
 			} else {
 				uint32_t r = fg_rand(g, 100), len = 1;
@@ -1159,7 +1162,7 @@ fg_stocks_init(struct tg_feedgen *g)
 		}
 		set[h & (size - 1)] = key;
 		memcpy(s->sym, sym, 8);
-		if (loc <= FG_NTICKERS) {
+		if (real) {
 			s->ref = fg_tickers[loc - 1].cents * FG_TICK;
 			s->category = fg_tickers[loc - 1].category;
 		} else {
