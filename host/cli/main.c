@@ -19,6 +19,7 @@ static const struct tg_cmd tg_cmds[] = {
 	{ "decode", tg_cmd_decode, "decode a captured feed through the card (jsonl or text)" },
 	{ "book", tg_cmd_book, "replay a captured feed and print one stock's book" },
 	{ "feedgen", tg_cmd_feedgen, "write a synthetic ITCH 5.0 / MoldUDP64 market to a pcap file" },
+	{ "crypto", tg_cmd_crypto, "SM4 ECB/CTR/GCM from stdin to stdout (libgcrypt or OpenSSL)" },
 };
 
 static void

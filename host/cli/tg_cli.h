@@ -47,5 +47,6 @@ int tg_cmd_decode(int argc, char **argv);
 int tg_cmd_book(int argc, char **argv);
 int tg_cmd_feedgen(int argc, char **argv);
 int tg_cmd_run(int argc, char **argv);
+int tg_cmd_crypto(int argc, char **argv);
 
 #endif /* TG_CLI_H */
