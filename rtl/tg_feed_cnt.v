@@ -231,13 +231,15 @@ for (g = 0; g < 55; g = g + 1) begin : g_cnt
 end
 endgenerate
 
-wire       rd_win = reg_rd_addr[11:9] == 3'b010 && reg_rd_addr[8:3] < 6'd56 && reg_rd_addr[1:0] == 2'b00;
+wire       rd_win = reg_rd_addr[11:9] == 3'b010 && reg_rd_addr[1:0] == 2'b00;
 wire [5:0] rd_c   = reg_rd_addr[8:3];
 
+integer r;
 always @* begin
     reg_rd_data = 32'd0;
-    if (rd_win && rd_c < 6'd55)
-        reg_rd_data = reg_rd_addr[2] ? cnt_flat[64*rd_c + 32 +: 32] : cnt_flat[64*rd_c +: 32];
+    for (r = 0; r < 55; r = r + 1)
+        if (rd_win && rd_c == r[5:0])
+            reg_rd_data = reg_rd_addr[2] ? cnt_flat[64*r + 32 +: 32] : cnt_flat[64*r +: 32];
 end
 
 assign busy = w2_v || c1_blk || nx_go || (|tx_d) || (|i_small) || (|i_type) || (|i_gapmsg);

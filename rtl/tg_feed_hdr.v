@@ -219,20 +219,32 @@ assign fe_port = eb1_dport;
 
 assign lk_go   = r1_valid && jbv_reg && jb_reg == 4'd2;
 assign dc_go   = r1_valid && jbv_reg && jb_reg == 4'd3;
+// The name ends in the beat with jb 2, the sequence number in jb 3, the
+// count (a6) in jb 4: at those beats their bytes are on fixed lanes.
 genvar g;
 generate
 for (g = 0; g < 10; g = g + 1) begin : g_name
-    assign lk_name[8*g +: 8] = hb_next[8*(8+g) +: 8];
+    if (g < 2) begin : g_old
+        assign lk_name[8*g +: 8] = hb_reg[8*(8+g) +: 8];
+    end else if (g < 6) begin : g_mid
+        assign lk_name[8*g +: 8] = a2 ? hb_reg[8*(8+g) +: 8] : lane(r1_data, g - 2);
+    end else begin : g_new
+        assign lk_name[8*g +: 8] = a2 ? lane(r1_data, g - 6) : lane(r1_data, g - 2);
+    end
 end
 for (g = 0; g < 8; g = g + 1) begin : g_seq
-    assign dc_seq[8*(7-g) +: 8] = hb_next[8*(18+g) +: 8];
+    if (g < 4) begin : g_old
+        assign dc_seq[8*(7-g) +: 8] = a2 ? hb_reg[8*(18+g) +: 8] : lane(r1_data, g);
+    end else begin : g_new
+        assign dc_seq[8*(7-g) +: 8] = a2 ? lane(r1_data, g - 4) : lane(r1_data, g);
+    end
 end
 endgenerate
 
 assign vd_go   = vpend_reg || (hc_now && !a2);
 assign vd_ok   = pv_code_reg == C_OK;
 assign vd_code = pv_code_reg;
-assign vd_n    = vpend_reg ? n_reg : {hb_next[8*26 +: 8], hb_next[8*27 +: 8]};
+assign vd_n    = vpend_reg ? n_reg : {lane(r1_data, 0), lane(r1_data, 1)};
 assign vd_line = line_reg;
 
 assign w_start = hc_now;

@@ -13,7 +13,7 @@
 module tg_feed_lanes (
     input  wire [63:0]  data,
     // blocks starting on lane j = 0..6
-    output wire [6:0]   fits,    // j + 2 + len <= 8: the block ends in this beat
+    output wire [6:0]   fits,     // j + 2 + len <= 8: the block ends in this beat
     output wire [27:0]  succ,     // [4j+3:4j] j + 2 + len, the next start (valid if fits)
     output wire [13:0]  cls,      // [2j+1:2j] class of that short block (1 length, 2 unknown type)
     output wire [118:0] nxm8,     // [17j+16:17j] j + 2 + len - 8: next start seen from the next beat
@@ -72,49 +72,57 @@ for (j = 0; j < 7; j = j + 1) begin : g_lane
 end
 endgenerate
 
-// The chain of short blocks from a given first start p. Positions are 0..8
-// (8: lane 0 of the next beat) and STOP (the block there is open). A short
-// block moves at least 2 lanes on, so four steps always end on 8 or STOP;
-// the steps go through a doubled table (two moves at once) to keep the
-// chain two table lookups deep.
-localparam [3:0] STOP = 4'd15;
+// bits set in 4, as a table (LUTs, not an adder chain)
+function [2:0] pc4;
+    input [3:0] v;
+    begin
+        case (v)
+        4'h0: pc4 = 3'd0;
+        4'h1, 4'h2, 4'h4, 4'h8: pc4 = 3'd1;
+        4'h7, 4'hB, 4'hD, 4'hE: pc4 = 3'd3;
+        4'hF: pc4 = 3'd4;
+        default: pc4 = 3'd2;
+        endcase
+    end
+endfunction
 
-reg [3:0] nx1 [0:15];           // position after one block
-reg [3:0] nx2 [0:15];           // position after two blocks
-integer a;
+// The chain of short blocks from a given first start p: position x (0..8,
+// 8 being lane 0 of the next beat) starts a block if some block before it
+// does and has exactly the length that reaches x. Written on the length
+// tests themselves (no adders, no table lookups), so it flattens into a few
+// levels of sum-of-products.
+reg [48:0] eqc;                 // [7j+v]: the block on lane j has length v (v <= 6 - j)
+integer a, b;
 always @* begin
-    for (a = 0; a < 16; a = a + 1)
-        nx1[a] = (a == 8) ? 4'd8 : STOP;
+    eqc = 49'd0;
     for (a = 0; a < 7; a = a + 1)
-        nx1[a] = fits[a] ? succ[4*a +: 4] : STOP;
-    for (a = 0; a < 16; a = a + 1)
-        nx2[a] = nx1[nx1[a]];
+        for (b = 0; b <= 6 - a; b = b + 1)
+            eqc[7*a + b] = {data[8*a +: 8], data[8*(a+1) +: 8]} == b[15:0];
 end
 
 generate
 for (p = 0; p < 8; p = p + 1) begin : g_walk
-    wire [3:0] q1 = nx1[p];
-    wire [3:0] q2 = nx2[p];
-    wire [3:0] q3 = nx1[q2];
-    wire [3:0] q4 = nx2[q2];
-    reg  [8:0] r;
-    reg  [2:0] last;
-    reg  [2:0] cnt;
+    reg [8:0] r;
+    reg [2:0] last;
+    reg [2:0] cnt;
+    integer x, y;
     always @* begin
         r = 9'd0;
         r[p] = 1'b1;
-        if (q1 <= 4'd8) r[q1] = 1'b1;
-        if (q2 <= 4'd8) r[q2] = 1'b1;
-        if (q3 <= 4'd8) r[q3] = 1'b1;
-        if (q4 <= 4'd8) r[q4] = 1'b1;
-        last = (q3 <= 4'd7) ? q3[2:0] : (q2 <= 4'd7) ? q2[2:0] :
-               (q1 <= 4'd7) ? q1[2:0] : p;
-        // position 8 absorbs: a step counts only when it leaves a lane
-        cnt = {2'd0, q1 <= 4'd8} + {2'd0, q1 <= 4'd7 && q2 <= 4'd8} +
-              {2'd0, q2 <= 4'd7 && q3 <= 4'd8} + {2'd0, q3 <= 4'd7 && q4 <= 4'd8};
+        for (x = p + 2; x <= 8; x = x + 1)
+            for (y = p; y <= x - 2; y = y + 1)
+                if (r[y] && eqc[7*y + (x - y - 2)])
+                    r[x] = 1'b1;
+        last = p;
+        for (x = p + 1; x < 8; x = x + 1)
+            if (r[x])
+                last = x[2:0];
+        // blocks completed: the starts after p (at most 4)
+        cnt = pc4(r[4:1] & ~((4'd1 << p) - 4'd1)) +
+              pc4(r[8:5] & ~((4'd1 << (p > 4 ? p - 4 : 0)) - 4'd1));
     end
     assign reach[9*p +: 9] = r;
-    assign openv[p] = q4 == STOP;
+    assign openv[p] = !r[8];
     assign openq[3*p +: 3] = last;
     assign ncomp[3*p +: 3] = cnt;
 end

@@ -84,28 +84,37 @@ reg  [63:0] d_after;
 reg  [63:0] cur_next;
 reg         eos_pend;
 
+// lookup: which slot holds the name
 reg  [N_SESSIONS-1:0] hit;
-reg  [63:0] hit_next;
-reg         hit_ended;
 reg  [2:0]  hit_slot;
 integer s;
 
 always @* begin
-    hit_next = 64'd0;
-    hit_ended = 1'b0;
     hit_slot = 3'd0;
     for (s = 0; s < N_SESSIONS; s = s + 1) begin
         hit[s] = sv[s] && sn[s] == lk_name;
-        if (hit[s]) begin
-            hit_next = hit_next | sx[s];
-            hit_ended = hit_ended | se[s];
+        if (hit[s])
             hit_slot = hit_slot | s[2:0];
-        end
     end
 end
 
-wire [64:0] sub_gap = {1'b0, dc_seq} - {1'b0, l_next};    // seq - next
-wire [64:0] sub_dup = {1'b0, l_next} - {1'b0, dc_seq};    // next - seq
+// compare: that slot's next and ended flag
+reg  [N_SESSIONS-1:0] l_hit;
+reg  [63:0] c_next;
+reg         c_ended;
+
+always @* begin
+    c_next = 64'd0;
+    c_ended = 1'b0;
+    for (s = 0; s < N_SESSIONS; s = s + 1)
+        if (l_hit[s]) begin
+            c_next = c_next | sx[s];
+            c_ended = c_ended | se[s];
+        end
+end
+
+wire [64:0] sub_gap = {1'b0, dc_seq} - {1'b0, c_next};    // seq - next
+wire [64:0] sub_dup = {1'b0, c_next} - {1'b0, dc_seq};    // next - seq
 wire        is_gap  = l_any && sub_dup[64];               // next < seq
 wire        is_dup  = l_any && sub_gap[64];               // seq < next
 
@@ -156,20 +165,21 @@ wire [63:0] adv_next = cur_next + {61'd0, nx_inc};
 
 always @(posedge clk) begin
     if (lk_go) begin
+        l_hit <= hit;
         l_any <= |hit;
         l_slot <= (|hit) ? hit_slot : nval[2:0];
         l_full <= !(|hit) && nval == N_SESSIONS;
-        l_next <= hit_next;
-        l_ended <= hit_ended;
         l_name <= lk_name;
     end
     if (dc_go) begin
+        l_next <= c_next;
+        l_ended <= c_ended;
         d_seq <= dc_seq;
         d_gapf <= is_gap;
         d_gap <= sub_gap[63:0];
         d_isdup <= is_dup;
         d_dup <= sub_dup[63:0];
-        d_after <= (l_any && !is_gap) ? l_next : dc_seq;
+        d_after <= (l_any && !is_gap) ? c_next : dc_seq;
     end
 
     ve_code <= !vd_ok ? vd_code : l_full ? `TG_CNT_ERR_SESSION_FULL : 4'd0;

@@ -89,6 +89,73 @@ function [7:0] lane;
     end
 endfunction
 
+// Row x of a table of 8 rows, as plain muxes (no index arithmetic).
+function [8:0] row9;
+    input [2:0]  x;
+    input [71:0] tab;
+    integer i;
+    begin
+        row9 = 9'd0;
+        for (i = 0; i < 8; i = i + 1)
+            if (x == i[2:0])
+                row9 = tab[9*i +: 9];
+    end
+endfunction
+
+function [2:0] row3;
+    input [2:0]  x;
+    input [23:0] tab;
+    integer i;
+    begin
+        row3 = 3'd0;
+        for (i = 0; i < 8; i = i + 1)
+            if (x == i[2:0])
+                row3 = tab[3*i +: 3];
+    end
+endfunction
+
+function [4:0] row5;
+    input [2:0]  x;
+    input [39:0] tab;
+    integer i;
+    begin
+        row5 = 5'd0;
+        for (i = 0; i < 8; i = i + 1)
+            if (x == i[2:0])
+                row5 = tab[5*i +: 5];
+    end
+endfunction
+
+function [16:0] row17;
+    input [2:0]   x;
+    input [118:0] tab;      // rows 0..6
+    integer i;
+    begin
+        row17 = 17'd0;
+        for (i = 0; i < 7; i = i + 1)
+            if (x == i[2:0])
+                row17 = tab[17*i +: 17];
+    end
+endfunction
+
+// lane r first: byte x of the result is lane (x + r) mod 8
+function [63:0] rotate;
+    input [63:0] d;
+    input [2:0]  r;
+    begin
+        case (r)
+        3'd0: rotate = d;
+        3'd1: rotate = {d[7:0],  d[63:8]};
+        3'd2: rotate = {d[15:0], d[63:16]};
+        3'd3: rotate = {d[23:0], d[63:24]};
+        3'd4: rotate = {d[31:0], d[63:32]};
+        3'd5: rotate = {d[39:0], d[63:40]};
+        3'd6: rotate = {d[47:0], d[63:48]};
+        default: rotate = {d[55:0], d[63:56]};
+        endcase
+    end
+endfunction
+
 // ---- walker state ----
 reg         w_act_reg, w_act_next;
 reg         w_len1_reg, w_len1_next;    // a block's length straddles into this beat
@@ -125,10 +192,14 @@ wire        carr    = !w_start && !cur_z;
 wire        c_done  = carr && (cur_le7 || cur_eq8);
 wire        p0v     = w_start || cur_le7;
 wire [2:0]  p0      = w_start ? w_p0 : cur_lo[2:0];
-wire [8:0]  reach_s = p0v ? ln_reach[9*p0 +: 9] : 9'd0;
+wire [8:0]  reach_s = p0v ? row9(p0, ln_reach) : 9'd0;
 wire        openv_s = p0v && ln_openv[p0];
-wire [2:0]  q       = ln_openq[3*p0 +: 3];
-wire [2:0]  ncomp_s = p0v ? ln_ncomp[3*p0 +: 3] : 3'd0;
+wire [2:0]  q       = row3(p0, ln_openq);
+wire [2:0]  ncomp_s = p0v ? row3(p0, ln_ncomp) : 3'd0;
+wire [16:0] nxm8_q  = row17(q, ln_nxm8);
+// type of a block opening on lane q: the byte on lane q + 2
+wire [7:0]  known_q = {ln_known[1:0], ln_known[7:2]};
+wire [4:0]  tidx_q  = row5(q, {ln_tidx[9:0], ln_tidx[39:10]});
 wire [8:0]  starts  = reach_s | (c_done ? (9'd1 << cur_lo) : 9'd0);
 
 // ---- datagram end ----
@@ -208,7 +279,7 @@ always @* begin
         if (openv_s) begin
             // a block opens on lane q
             w_len1_next = q == 3'd7;
-            w_ns_next = ln_nxm8[17*q +: 17];
+            w_ns_next = nxm8_q;
             w_z_next = 1'b0;
             w_le7_next = ln_nx_le7[q];
             w_eq8_next = ln_nx_eq8[q];
@@ -241,8 +312,8 @@ always @* begin
             o_thd_next = {50{1'b1}};
             o_tpend_next = 2'd0;
             o_len_next = ln_len6;
-            o_known_next = ln_known[q + 3'd2];
-            o_tidx_next = ln_tidx[5*(q + 3'd2) +: 5];
+            o_known_next = known_q[q];
+            o_tidx_next = tidx_q;
             o_ok_next = ln_lenok[q];
             if (q == 3'd6)
                 o_tpend_next = 2'd1;
@@ -267,14 +338,12 @@ always @* begin
 end
 
 // ---- the message bytes: earlier beats, previous beat, this beat ----
-reg  [63:0]  rot1, rotd;
+// lane o_rot first: message byte o on lane (o mod 8) of the rotated beat
+wire [63:0]  rot1 = rotate(r1_data, o_rot_reg);
+wire [63:0]  rotd = rotate(r1d_data, o_rot_reg);
 reg  [399:0] msg;
 integer x;
 always @* begin
-    for (x = 0; x < 8; x = x + 1) begin
-        rot1[8*x +: 8] = r1_data[8*((x + {29'd0, o_rot_reg}) % 8) +: 8];
-        rotd[8*x +: 8] = r1d_data[8*((x + {29'd0, o_rot_reg}) % 8) +: 8];
-    end
     for (x = 0; x < 50; x = x + 1)
         msg[8*x +: 8] = o_th1_reg[x+1] ? rot1[8*(x % 8) +: 8] :
                         o_thd_reg[x] ? rotd[8*(x % 8) +: 8] : mbuf_reg[8*x +: 8];

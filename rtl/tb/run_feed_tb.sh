@@ -3,14 +3,19 @@
 # Builds the Verilator test bench of rtl/tg_feed.v and runs it.
 #   rtl/tb/run_feed_tb.sh [BUILD_DIR] [--quick]
 # BUILD_DIR defaults to /tmp/build-rtlfeed; TG_SHARED_DIR to ../shared.
-# TB_ONLY=substring runs the matching tests only; TG_TRACE=1 builds with
+# TB_ONLY=substring runs the matching tests only; TB_SOAK=n adds n random
+# runs of 20000 frames; TB_EVERY=n makes the random tests check every n
+# frames and print the frames around a failure; TG_TRACE=1 builds with
 # tracing (in BUILD_DIR/trace) and TB_VCD=file.vcd then dumps waveforms.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-build=${1:-/tmp/build-rtlfeed}
-shift || true
+build=/tmp/build-rtlfeed
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+	build=$1
+	shift
+fi
 shared=${TG_SHARED_DIR:-$(cd "$root/.." && pwd)/shared}
 jobs=${TG_JOBS:-2}
 trace=()

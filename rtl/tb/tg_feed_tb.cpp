@@ -26,7 +26,6 @@
 #include "feed/tg_feed_ref.h"
 
 // the ABI header asserts its layout with C11's keyword
-#define _Static_assert static_assert
 extern "C" {
 #include "tg_card_abi.h"
 #include "tg_itch.h"
@@ -70,6 +69,7 @@ struct tb {
 	// measurements
 	uint64_t beats = 0;
 	uint64_t lat_min = ~0ULL, lat_max = 0, lat_n = 0;
+	uint64_t hlat_min = ~0ULL, hlat_max = 0;	// GAP/EOS, from the header's last beat
 	uint64_t idle_between = 0;	// cycles a line had a frame waiting but was not served
 	bool stalled_in_frame = false;
 
@@ -320,14 +320,19 @@ tb::check(const char *what)
 		}
 		if (!ok)
 			break;
-		if (e.last_off >= 0) {
-			const std::vector<uint64_t> &bc = beat_cyc[e.frame];
-			uint64_t lat = r.cyc - bc[(size_t)e.last_off / 8];
+		const std::vector<uint64_t> &bc = beat_cyc[e.frame];
+		uint64_t lat = r.cyc - bc[(size_t)e.last_off / 8];
+		if (e.b[0] == TG_EV_MSG) {
 			if (lat < lat_min)
 				lat_min = lat;
 			if (lat > lat_max)
 				lat_max = lat;
 			lat_n++;
+		} else {
+			if (lat < hlat_min)
+				hlat_min = lat;
+			if (lat > hlat_max)
+				hlat_max = lat;
 		}
 	}
 	checked = recs.size();
@@ -838,9 +843,11 @@ test_random(uint64_t seed, unsigned frames, unsigned sessions, double idle)
 	}
 	ok = t.check("random") && ok;
 	printf("  seed %" PRIu64 ": %zu frames, %zu records, %" PRIu64 " messages, %" PRIu64
-	       " dup, %" PRIu64 " gaps, latency %" PRIu64 "..%" PRIu64 "\n",
+	       " dup, %" PRIu64 " gaps; MSG latency %" PRIu64 "..%" PRIu64 ", GAP/EOS %" PRIu64
+	       "..%" PRIu64 " clocks after the header's last beat\n",
 	       seed, t.order.size(), t.recs.size(), t.ref.cnt[TG_CNT_MESSAGES],
-	       t.ref.cnt[TG_CNT_DUPLICATES], t.ref.cnt[TG_CNT_GAPS], t.lat_min, t.lat_max);
+	       t.ref.cnt[TG_CNT_DUPLICATES], t.ref.cnt[TG_CNT_GAPS], t.lat_min, t.lat_max,
+	       t.hlat_min, t.hlat_max);
 	return ok && t.lat_max <= 2 && t.lat_min == 2;
 }
 
@@ -1000,6 +1007,13 @@ main(int argc, char **argv)
 		result("random, pausing sources", test_random(12, quick ? 1000 : 6000, 6, 0.3));
 	if (wanted("random, sessions over 8"))
 		result("random, sessions over 8", test_random(13, quick ? 1000 : 4000, 11, 0.05));
+	// TB_SOAK=n: n more random runs of 20000 frames, different seeds and pauses
+	if (getenv("TB_SOAK"))
+		for (int i = 0; i < atoi(getenv("TB_SOAK")); i++) {
+			char name[64];
+			snprintf(name, sizeof(name), "soak %d", i);
+			result(name, test_random(1000 + (uint64_t)i, 20000, 3 + i % 9, 0.1 * (i % 4)));
+		}
 	printf("%u passed, %u failed\n", tb_pass, tb_fail);
 	return tb_fail ? 1 : 0;
 }

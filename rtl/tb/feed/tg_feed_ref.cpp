@@ -168,7 +168,7 @@ tg_feed_ref::frame(const uint8_t *p, size_t len, unsigned line, int id,
 		put_le(r.b + 8, sx[slot], 8);
 		put_le(r.b + 16, seq - sx[slot], 8);
 		r.frame = id;
-		r.last_off = -1;
+		r.last_off = (int)(l4 + 27);
 		out.push_back(r);
 		cnt[TG_CNT_GAPS]++;
 		cnt[TG_CNT_GAP_MESSAGES] += seq - sx[slot];
@@ -188,7 +188,7 @@ tg_feed_ref::frame(const uint8_t *p, size_t len, unsigned line, int id,
 			r.b[3] = (uint8_t)line;
 			put_le(r.b + 8, seq, 8);
 			r.frame = id;
-			r.last_off = -1;
+			r.last_off = (int)(l4 + 27);
 			out.push_back(r);
 		}
 		return;

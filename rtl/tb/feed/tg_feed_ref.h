@@ -12,7 +12,8 @@
 struct tg_ref_rec {
 	uint8_t b[64];
 	int frame;		// id of the frame that produced it
-	int last_off;		// MSG: frame offset of the message's last byte; else -1
+	int last_off;		// MSG: frame offset of the message's last byte;
+				// GAP, EOS: of the MoldUDP64 header's last byte
 };
 
 struct tg_feed_ref {
