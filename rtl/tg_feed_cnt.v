@@ -209,11 +209,14 @@ always @* begin
 end
 
 // ---- the bank ----
-wire [64*55-1:0] cnt_flat;
+// An array, so the register read below is one index rather than a mux
+// over a 3520-bit concatenation (which also costs a simulator that
+// rebuilds it every clock).
+wire [63:0] cnt_arr [0:63];
 genvar g;
 generate
-for (g = 0; g < 55; g = g + 1) begin : g_cnt
-    if (g <= `TG_CNT_ERR_SHORT_PACKET || g >= `TG_CNT_MSG_TYPE0) begin : g_feed
+for (g = 0; g < 64; g = g + 1) begin : g_cnt
+    if (g <= `TG_CNT_ERR_SHORT_PACKET || (g >= `TG_CNT_MSG_TYPE0 && g < `TG_CNT_NUM)) begin : g_feed
         reg  [63:0] q;
         wire [63:0] inc = (g == `TG_CNT_GAP_MESSAGES) ? i_gapmsg :
                           (g >= `TG_CNT_MSG_TYPE0) ? {63'd0, i_type[(g >= 32 ? g - 32 : 0)]} :
@@ -224,22 +227,20 @@ for (g = 0; g < 55; g = g + 1) begin : g_cnt
             else
                 q <= q + inc;
         end
-        assign cnt_flat[64*g +: 64] = q;
+        assign cnt_arr[g] = q;
     end else begin : g_none
-        assign cnt_flat[64*g +: 64] = 64'd0;
+        assign cnt_arr[g] = 64'd0;
     end
 end
 endgenerate
 
-wire       rd_win = reg_rd_addr[11:9] == 3'b010 && reg_rd_addr[1:0] == 2'b00;
-wire [5:0] rd_c   = reg_rd_addr[8:3];
+wire        rd_win = reg_rd_addr[11:9] == 3'b010 && reg_rd_addr[1:0] == 2'b00;
+wire [63:0] rd_cnt = cnt_arr[reg_rd_addr[8:3]];
 
-integer r;
 always @* begin
     reg_rd_data = 32'd0;
-    for (r = 0; r < 55; r = r + 1)
-        if (rd_win && rd_c == r[5:0])
-            reg_rd_data = reg_rd_addr[2] ? cnt_flat[64*r + 32 +: 32] : cnt_flat[64*r +: 32];
+    if (rd_win)
+        reg_rd_data = reg_rd_addr[2] ? rd_cnt[63:32] : rd_cnt[31:0];
 end
 
 assign busy = w2_v || c1_blk || nx_go || (|tx_d) || (|i_small) || (|i_type) || (|i_gapmsg);

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The RTL on its own: lint, and each block's Verilator test bench against
+# its independent reference (built into the build tree by the scripts).
+add_test(NAME rtl_lint
+	COMMAND verilator --lint-only -Wall -I${CMAKE_SOURCE_DIR}/rtl
+		-y ${CMAKE_SOURCE_DIR}/rtl ${CMAKE_SOURCE_DIR}/rtl/tg_card_top.v)
+add_test(NAME rtl_feed_tb
+	COMMAND ${CMAKE_SOURCE_DIR}/rtl/tb/run_feed_tb.sh ${CMAKE_BINARY_DIR}/rtl-feed-tb --quick)
+set_tests_properties(rtl_feed_tb PROPERTIES TIMEOUT 900
+	ENVIRONMENT "TG_SHARED_DIR=${TG_SHARED_DIR};TG_JOBS=1")
+add_test(NAME rtl_dma_tb COMMAND ${CMAKE_SOURCE_DIR}/rtl/tb/run_dma_tb.sh)
+set_tests_properties(rtl_dma_tb PROPERTIES TIMEOUT 900
+	ENVIRONMENT "BUILD=${CMAKE_BINARY_DIR}/rtl-dma-tb;JOBS=1")
