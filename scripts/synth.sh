@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 mods=("$@")
 [ ${#mods[@]} -gt 0 ] || mods=(tg_feed tg_dma tg_card_top)
 mkdir -p build/synth
-srcs=$(ls rtl/*.v)
+srcs=$(echo rtl/*.v)
 for m in "${mods[@]}"; do
 	log=build/synth/$m.log
 	yosys -q -l "$log" -p "read_verilog -sv -Irtl $srcs; synth_xilinx -family xcup -noiopad -flatten -top $m; tee -o build/synth/$m.stat stat; tee -o build/synth/$m.ltp ltp -noff t:FD* t:RAM* %u %n" >/dev/null
