@@ -156,25 +156,14 @@ naive_side(const struct naive *nb, uint16_t locate, char side)
 	return levels;
 }
 
-static char tmpdir[64];
-
 static void
 setup(void)
 {
 	spec_load();
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tg-book-XXXXXX");
-	cr_assert(mkdtemp(tmpdir));
+	tmpdir_make();
 }
 
-static void
-teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	(void)system(cmd);
-}
-
-TestSuite(cli_book, .init = setup, .fini = teardown, .timeout = 900);
+TestSuite(cli_book, .init = setup, .fini = tmpdir_remove, .timeout = 900);
 
 /* Run `tickgate book` and parse its one JSON line. */
 static json_t *

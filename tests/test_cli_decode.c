@@ -99,25 +99,14 @@ check_decode(const char *pcap, const char *card, const char *decode_as,
 	return nw;
 }
 
-static char tmpdir[64];
-
 static void
 setup(void)
 {
 	spec_load();
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tg-decode-XXXXXX");
-	cr_assert(mkdtemp(tmpdir));
+	tmpdir_make();
 }
 
-static void
-teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	(void)system(cmd);
-}
-
-TestSuite(cli_decode, .init = setup, .fini = teardown, .timeout = 600);
+TestSuite(cli_decode, .init = setup, .fini = tmpdir_remove, .timeout = 600);
 
 /* A generated market on lines A and B with losses: both cards match the wire. */
 Test(cli_decode, feedgen_both_cards_match_wire)

@@ -16,24 +16,7 @@
 
 #define TICKGATE TG_BUILD_DIR "/tickgate"
 
-static char tmpdir[64];
-
-static void
-setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tg-run-XXXXXX");
-	cr_assert(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	(void)system(cmd);
-}
-
-TestSuite(cli_run, .init = setup, .fini = teardown, .timeout = 600);
+TestSuite(cli_run, .init = tmpdir_make, .fini = tmpdir_remove, .timeout = 600);
 
 /* Run cmd, return its stdout (malloc'd), asserting exit status 0. */
 static char *

@@ -134,3 +134,21 @@ run_ok(const char *cmd)
 	cr_assert_eq(rc, 0, "command failed (%d): %s", rc, cmd);
 }
 
+
+char tmpdir[64];
+
+void
+tmpdir_make(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tg-test-XXXXXX");
+	cr_assert(mkdtemp(tmpdir), "cannot make a scratch directory");
+}
+
+void
+tmpdir_remove(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	(void)system(cmd);
+}

@@ -51,4 +51,9 @@ struct wire_msg *wire_messages(const char *pcap, const char *decode_as, size_t *
 /* Run a shell command, asserting exit status 0. */
 void run_ok(const char *cmd);
 
+/* One test's scratch directory: made fresh under /tmp, removed after. */
+extern char tmpdir[64];
+void tmpdir_make(void);
+void tmpdir_remove(void);
+
 #endif /* TG_WIRE_H */
