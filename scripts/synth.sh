@@ -15,7 +15,7 @@ mkdir -p build/synth
 srcs=$(echo rtl/*.v)
 for m in "${mods[@]}"; do
 	log=build/synth/$m.log
-	yosys -q -l "$log" -p "read_verilog -sv -Irtl $srcs; synth_xilinx -family xcup -noiopad -flatten -top $m; tee -o build/synth/$m.stat stat; tee -o build/synth/$m.ltp ltp -noff t:FD* t:RAM* %u %n" >/dev/null
+	yosys -q -l "$log" -p "read_verilog -sv -Irtl $srcs; synth_xilinx -family xcup -noiopad -flatten -top $m; tee -o build/synth/$m.stat stat; tee -o build/synth/$m.ltp ltp -noff t:FD* t:RAM* %u %n" >/dev/null 2>&1
 	echo "== $m"
 	grep -E '^\s+(LUT[0-9]|FD[A-Z]+|RAMB|RAM[0-9]|DSP|CARRY|MUXF|SRL)' build/synth/$m.stat | awk '{printf "  %-10s %s\n", $2, $1}'
 	grep -i 'longest' build/synth/$m.ltp | tail -1 | sed 's/^/  /'
