@@ -11,7 +11,8 @@
 // message entering in [t, t + RING). Following one block, the factors it
 // collects until the message ends then multiply to H^(blocks from it to the
 // end), exactly its power in GHASH = sum X_j * H^(n-j+1). The count looks
-// RING - 1 clocks ahead, so blocks wait that long in a delay line first.
+// RING - 1 blocks ahead, so blocks first wait RING clocks in a delay line
+// (the look-ahead and one clock to register the count).
 // When the window holds the message's last block the pass is the final one
 // for that accumulator: its product leaves the ring into a collector
 // instead of coming back; the pass that carried the last block itself is
@@ -79,7 +80,8 @@ reg                 dl_last  [0:RING-1];
 reg [SLOT_BITS-1:0] dl_slot  [0:RING-1];
 
 // what the entry needs, worked out as the block moves into dl_*[RING-1]
-reg [2:0]           e_cnt_reg, e_cnt_next;
+reg [2:0]           e_idx_reg, e_idx_next;     // c - 1: H^c is hpow_mem[{slot, c - 1}]
+reg                 e_zero_reg, e_zero_next;   // c = 0: multiply by 1
 reg                 e_fin_reg, e_fin_next;
 reg [SLOT_BITS-1:0] e_slot_reg, e_slot_next;
 
@@ -88,8 +90,27 @@ reg                 w_valid [0:RING-1];
 reg                 w_last  [0:RING-1];
 reg [SLOT_BITS-1:0] w_slot  [0:RING-1];
 
+// blocks counted in a window of RING positions, minus one (the store's
+// index of H^c), as a table in LUTs: an adder chain here would be the
+// unit's longest path
+function [3*(1<<RING)-1:0] pop_table(input integer n);
+    integer v, i, c;
+    begin
+        pop_table = {3*(1<<RING){1'b0}};
+        for (v = 0; v < (1 << n); v = v + 1) begin
+            c = 0;
+            for (i = 0; i < n; i = i + 1)
+                c = c + ((v >> i) & 1);
+            pop_table[3*v +: 3] = (c == 0) ? 3'd0 : c[2:0] - 3'd1;
+        end
+    end
+endfunction
+
+localparam [3*(1<<RING)-1:0] POP = pop_table(RING);
+
 integer j;
 reg stop, found;
+reg [RING-1:0] counted;     // window positions that belong to the entry's message
 
 always @* begin
     for (j = 0; j < RING - 1; j = j + 1) begin
@@ -101,14 +122,14 @@ always @* begin
     w_last[RING-1] = s_last;
     w_slot[RING-1] = s_slot;
 
-    e_cnt_next = 3'd0;
+    // a message's blocks up to its last; later ones start the next message
     e_fin_next = 1'b0;
     e_slot_next = w_slot[0];
     stop = 1'b0;
     found = 1'b0;
     for (j = 0; j < RING; j = j + 1) begin
+        counted[j] = !stop && w_valid[j];
         if (!stop && w_valid[j]) begin
-            e_cnt_next = e_cnt_next + 3'd1;
             if (!found)
                 e_slot_next = w_slot[j];
             found = 1'b1;
@@ -118,6 +139,8 @@ always @* begin
             end
         end
     end
+    e_idx_next = POP[3*counted +: 3];
+    e_zero_next = counted == {RING{1'b0}};
 end
 
 // ---- the ring: entry register, PP_STAGES partial products, reduction ----
@@ -134,7 +157,7 @@ reg         z_fin, z_end, z_live;
 
 wire [127:0] y_back = (z_live && !z_fin) ? z_reg : 128'd0;
 wire [127:0] x_in = dl_valid[RING-1] ? rev128(dl_data[RING-1]) : 128'd0;
-wire [127:0] b_in = (e_cnt_reg == 3'd0) ? 128'd1 : hpow_mem[{e_slot_reg, e_cnt_reg - 3'd1}];
+wire [127:0] b_in = e_zero_reg ? 128'd1 : hpow_mem[{e_slot_reg, e_idx_reg}];
 
 // one slice of the carry-less product: acc ^ sum over j of b_j * (a << j)
 function [254:0] pp_slice(input [254:0] acc, input [127:0] a, input [127:0] b, input integer lo);
@@ -177,7 +200,8 @@ always @(posedge clk) begin
         dl_last[s] <= dl_last[s-1];
         dl_slot[s] <= dl_slot[s-1];
     end
-    e_cnt_reg <= e_cnt_next;
+    e_idx_reg <= e_idx_next;
+    e_zero_reg <= e_zero_next;
     e_fin_reg <= e_fin_next;
     e_slot_reg <= e_slot_next;
 
@@ -210,7 +234,7 @@ always @(posedge clk) begin
     if (rst) begin
         for (s = 0; s < RING; s = s + 1)
             dl_valid[s] <= 1'b0;
-        e_cnt_reg <= 3'd0;
+        e_zero_reg <= 1'b1;
         e_fin_reg <= 1'b0;
         el_reg <= 1'b0;
         ef_reg <= 1'b0;

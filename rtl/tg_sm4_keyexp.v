@@ -40,17 +40,51 @@ reg [4:0] idx_reg, idx_next;
 reg run_reg, run_next;
 reg [SLOT_BITS-1:0] slot_reg, slot_next;
 
-// CK_i byte j = (4i + j) * 7 mod 256
-wire [7:0] ck_base = {1'b0, idx_reg, 2'b00};
-wire [7:0] ck0 = ck_base * 8'd7;
-wire [7:0] ck1 = (ck_base + 8'd1) * 8'd7;
-wire [7:0] ck2 = (ck_base + 8'd2) * 8'd7;
-wire [7:0] ck3 = (ck_base + 8'd3) * 8'd7;
+// CK_i, byte j = (4i + j) * 7 mod 256, as a table: a 5-input ROM in LUTs
+// instead of multipliers on the round's path
+reg [31:0] ck;
+
+always @* begin
+    case (idx_reg)
+    5'd0: ck = 32'h00070e15;
+    5'd1: ck = 32'h1c232a31;
+    5'd2: ck = 32'h383f464d;
+    5'd3: ck = 32'h545b6269;
+    5'd4: ck = 32'h70777e85;
+    5'd5: ck = 32'h8c939aa1;
+    5'd6: ck = 32'ha8afb6bd;
+    5'd7: ck = 32'hc4cbd2d9;
+    5'd8: ck = 32'he0e7eef5;
+    5'd9: ck = 32'hfc030a11;
+    5'd10: ck = 32'h181f262d;
+    5'd11: ck = 32'h343b4249;
+    5'd12: ck = 32'h50575e65;
+    5'd13: ck = 32'h6c737a81;
+    5'd14: ck = 32'h888f969d;
+    5'd15: ck = 32'ha4abb2b9;
+    5'd16: ck = 32'hc0c7ced5;
+    5'd17: ck = 32'hdce3eaf1;
+    5'd18: ck = 32'hf8ff060d;
+    5'd19: ck = 32'h141b2229;
+    5'd20: ck = 32'h30373e45;
+    5'd21: ck = 32'h4c535a61;
+    5'd22: ck = 32'h686f767d;
+    5'd23: ck = 32'h848b9299;
+    5'd24: ck = 32'ha0a7aeb5;
+    5'd25: ck = 32'hbcc3cad1;
+    5'd26: ck = 32'hd8dfe6ed;
+    5'd27: ck = 32'hf4fb0209;
+    5'd28: ck = 32'h10171e25;
+    5'd29: ck = 32'h2c333a41;
+    5'd30: ck = 32'h484f565d;
+    5'd31: ck = 32'h646b7279;
+    endcase
+end
 
 wire [127:0] k_round;
 
 tg_sm4_round #(.KEY_SCHED(1)) round (
-    .x(k_reg), .rk({ck0, ck1, ck2, ck3}), .y(k_round)
+    .x(k_reg), .rk(ck), .y(k_round)
 );
 
 assign busy = run_reg;

@@ -101,6 +101,7 @@ reg [1:0]           mode_reg, mode_next;
 reg                 dec_reg, dec_next;
 reg [SLOT_BITS-1:0] slot_reg, slot_next;
 reg [127:0]         ctr_reg, ctr_next;
+reg [2:0]           ones_reg, ones_next;    // 32-bit counter piece k is all ones
 reg [127:0]         iv_reg, iv_next;
 reg [127:0]         etag_reg, etag_next;
 reg [31:0]          aad_len_reg, aad_len_next;
@@ -162,12 +163,19 @@ wire [28:0] h_data_blocks = h_data_len[31:4] + {28'd0, h_data_len[3:0] != 4'd0};
 wire [15:0] aad_keep = (aad_left_reg == 29'd1) ? keep_of(aad_len_reg[3:0]) : 16'hffff;
 wire [15:0] data_keep = (data_left_reg == 29'd1) ? keep_of(data_len_reg[3:0]) : 16'hffff;
 
+integer p;
+// counter piece p steps: the lowest always, a higher one (CTR only) when
+// every piece below it is all ones
+wire [3:0] ctr_inc = {4{mode_reg != MODE_GCM}} & {&ones_reg[2:0], &ones_reg[1:0], ones_reg[0], 1'b1} |
+                     4'b0001;
+
 always @* begin
     state_next = state_reg;
     mode_next = mode_reg;
     dec_next = dec_reg;
     slot_next = slot_reg;
     ctr_next = ctr_reg;
+    ones_next = ones_reg;
     iv_next = iv_reg;
     etag_next = etag_reg;
     aad_len_next = aad_len_reg;
@@ -201,6 +209,8 @@ always @* begin
             end else begin
                 aad_left_next = 29'd0;
                 ctr_next = h_iv;
+                for (p = 0; p < 3; p = p + 1)
+                    ones_next[p] = h_iv[32*p +: 32] == 32'hffffffff;
                 state_next = (h_data_blocks != 29'd0) ? ST_DATA : ST_FIN;
             end
         end
@@ -231,10 +241,14 @@ always @* begin
             c_in_dec = (mode_reg == MODE_ECB) && dec_reg;
             c_in_tag = {KIND_DATA, mode_reg, dec_reg, data_left_reg == 29'd1, data_keep,
                         s_data & mask_of(data_keep), id_reg};
-            if (mode_reg == MODE_GCM)
-                ctr_next = {ctr_reg[127:32], ctr_reg[31:0] + 32'd1};
-            else
-                ctr_next = ctr_reg + 128'd1;
+            // GCM: inc32. CTR: one 128-bit integer, carried between 32-bit
+            // pieces by registered all-ones flags (set from the pieces
+            // before the add), so no carry chain is longer than 32 bits
+            for (p = 0; p < 4; p = p + 1)
+                ctr_next[32*p +: 32] = ctr_reg[32*p +: 32] + {31'd0, ctr_inc[p]};
+            for (p = 0; p < 3; p = p + 1)
+                ones_next[p] = ctr_inc[p] ? (ctr_reg[32*p +: 32] == 32'hfffffffe)
+                                          : (ctr_reg[32*p +: 32] == 32'hffffffff);
             data_left_next = data_left_reg - 29'd1;
             if (data_left_reg == 29'd1)
                 state_next = ST_FIN;
@@ -270,6 +284,7 @@ always @(posedge clk) begin
     dec_reg <= dec_next;
     slot_reg <= slot_next;
     ctr_reg <= ctr_next;
+    ones_reg <= ones_next;
     iv_reg <= iv_next;
     etag_reg <= etag_next;
     aad_len_reg <= aad_len_next;
@@ -291,6 +306,16 @@ wire [127:0]        o_data = c_out_tag[ID_WIDTH +: 128];
 wire [ID_WIDTH-1:0] o_id   = c_out_tag[ID_WIDTH-1:0];
 wire                o_is   = c_out_valid;
 
+// the slot travels beside the core (it is in the core but not in its tag)
+reg [SLOT_BITS-1:0] slot_dl [0:32];
+integer d;
+always @(posedge clk) begin
+    slot_dl[0] <= c_in_slot;
+    for (d = 1; d <= 32; d = d + 1)
+        slot_dl[d] <= slot_dl[d-1];
+end
+wire [SLOT_BITS-1:0] o_slot = slot_dl[32];   // slot of the block leaving the core
+
 reg [127:0] ekj0_reg, ekj0_next;       // E(K, J0) of the job leaving the core
 reg [127:0] otag_reg, otag_next;       // its tag to verify
 
@@ -299,7 +324,6 @@ reg [127:0]         g_data_reg, g_data_next;
 reg                 g_valid_reg, g_valid_next;
 reg                 g_last_reg, g_last_next;
 reg [SLOT_BITS-1:0] g_slot_reg, g_slot_next;
-reg [SLOT_BITS-1:0] o_slot_reg;        // slot of the block leaving the core
 
 // jobs closed by the core and waiting for their GHASH: a small in-order queue
 localparam QW = 1 + 2 + ID_WIDTH + 128 + 128;
@@ -324,7 +348,7 @@ always @* begin
     g_data_next = 128'd0;
     g_valid_next = 1'b0;
     g_last_next = 1'b0;
-    g_slot_next = o_slot_reg;
+    g_slot_next = o_slot;
     q_push = 1'b0;
     q_in = {o_dec, o_mode, o_id, ekj0_reg, otag_reg};
     m_data_next = o_masked;
@@ -362,15 +386,6 @@ always @* begin
     end
 end
 
-// the slot travels beside the core (it is in the core but not in its tag)
-reg [SLOT_BITS-1:0] slot_dl [0:32];
-integer d;
-always @(posedge clk) begin
-    slot_dl[0] <= c_in_slot;
-    for (d = 1; d <= 32; d = d + 1)
-        slot_dl[d] <= slot_dl[d-1];
-end
-always @* o_slot_reg = slot_dl[32];
 
 wire [127:0] gh_out;
 wire         gh_valid;

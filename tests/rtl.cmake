@@ -11,3 +11,9 @@ set_tests_properties(rtl_feed_tb PROPERTIES TIMEOUT 900
 add_test(NAME rtl_dma_tb COMMAND ${CMAKE_SOURCE_DIR}/rtl/tb/run_dma_tb.sh)
 set_tests_properties(rtl_dma_tb PROPERTIES TIMEOUT 900
 	ENVIRONMENT "BUILD=${CMAKE_BINARY_DIR}/rtl-dma-tb;JOBS=1")
+add_test(NAME rtl_sm4_lint
+	COMMAND verilator --lint-only -Wall -I${CMAKE_SOURCE_DIR}/rtl
+		-y ${CMAKE_SOURCE_DIR}/rtl ${CMAKE_SOURCE_DIR}/rtl/tg_sm4_modes.v)
+add_test(NAME rtl_sm4_tb COMMAND ${CMAKE_SOURCE_DIR}/rtl/tb/run_sm4_tb.sh)
+set_tests_properties(rtl_sm4_tb PROPERTIES TIMEOUT 900
+	ENVIRONMENT "BUILD=${CMAKE_BINARY_DIR}/rtl-sm4-tb;JOBS=1")
