@@ -340,6 +340,16 @@ tg_run_report(const struct tg_run_opts *o, struct tg_card *card,
 	(void)o;
 }
 
+static char tg_run_feed_dir[64], tg_run_feed_path[96];
+
+/* The generated default feed is scratch: gone when tickgate exits. */
+static void
+tg_run_remove_default_feed(void)
+{
+	unlink(tg_run_feed_path);
+	rmdir(tg_run_feed_dir);
+}
+
 /*
  * Write the embedded default feed; returns the pcap path (static) and the
  * line B destination in *line_b.
@@ -347,13 +357,14 @@ tg_run_report(const struct tg_run_opts *o, struct tg_card *card,
 static const char *
 tg_run_default_feed(uint32_t *line_b_ip, uint16_t *line_b_port)
 {
-	static char dir[64], path[96];
+	char *dir = tg_run_feed_dir, *path = tg_run_feed_path;
 	struct tg_feedgen_opts fo;
 	struct tg_feedgen_result res;
 
-	snprintf(dir, sizeof(dir), "/tmp/tickgate-%d", (int)getpid());
+	snprintf(dir, sizeof(tg_run_feed_dir), "/tmp/tickgate-%d", (int)getpid());
 	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/feed.pcap", dir);
+	snprintf(path, sizeof(tg_run_feed_path), "%s/feed.pcap", dir);
+	atexit(tg_run_remove_default_feed);
 	tg_feedgen_opts_init(&fo);
 	fo.messages = 200000;
 	fo.stocks = 50;
