@@ -169,6 +169,20 @@ struct tg_run_totals {
 	uint64_t first_ns, last_ns;
 };
 
+/*
+ * The card reads frames straight out of the mbufs: on real hardware every
+ * chunk of the pool must be mapped for its DMA (a no-op on sim and model).
+ */
+static void
+tg_run_map_chunk(struct rte_mempool *mp, void *card,
+		 struct rte_mempool_memhdr *memhdr, unsigned idx)
+{
+	(void)mp;
+	(void)idx;
+	if (tg_card_dma_map(card, memhdr->addr, memhdr->len))
+		fprintf(stderr, "tickgate run: cannot map mbuf memory for the card's DMA\n");
+}
+
 /* Apply every ready record to the books; returns how many. */
 static unsigned
 tg_run_drain(struct tg_card *card, struct tg_book *book, struct tg_run_totals *t)
@@ -500,6 +514,7 @@ tg_cmd_run(int argc, char **argv)
 	rc = TG_EXIT_FAIL;
 	if (tg_cli_card_open(&o.card, &cc, &card))
 		goto out;
+	rte_mempool_mem_iter(mp, tg_run_map_chunk, card);
 	if (!(book = tg_book_new(&bc))) {
 		fprintf(stderr, "tickgate run: cannot allocate the books\n");
 		goto out;
