@@ -12,36 +12,7 @@
 
 #include "tg_card.h"
 
-#define CAPTURE TG_SHARED_DIR "/data/itch50-real/omi-data-packets/Nasdaq/" \
-	"Nasdaq.Equities.TotalView.Itch.v5.0/Multiple.Packets.pcap"
-
-struct frame {
-	uint8_t *data;
-	uint16_t len;
-};
-
-/* Every frame of a capture, each in its own buffer. */
-static unsigned
-load_pcap(const char *path, struct frame *out, unsigned max)
-{
-	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *bytes;
-	unsigned n = 0;
-	pcap_t *p;
-
-	p = pcap_open_offline(path, err);
-	cr_assert_not_null(p, "%s: %s", path, err);
-	while (pcap_next_ex(p, &h, &bytes) == 1) {
-		cr_assert_lt(n, max);
-		out[n].data = malloc(h->caplen);
-		memcpy(out[n].data, bytes, h->caplen);
-		out[n].len = (uint16_t)h->caplen;
-		n++;
-	}
-	pcap_close(p);
-	return n;
-}
+#include "test_driver_util.h"
 
 static struct tg_card *
 open_card(const char *backend, unsigned h2c_log2, unsigned c2h_log2)
