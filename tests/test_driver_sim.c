@@ -169,3 +169,34 @@ Test(sim, idle_costs_nothing, .timeout = 120)
 	cr_expect(tg_card_drained(sim));
 	tg_card_close(sim);
 }
+
+/*
+ * Handing records back to a card that has finished its work must not set
+ * it running again: a release is one register write, not a reason to
+ * clock an idle card.
+ */
+Test(sim, release_does_not_wake_an_idle_card, .timeout = 120)
+{
+	struct tg_card *sim = open_card("sim", 4, 11);
+	struct frame fr[8];
+	const struct tg_event *ev[64];
+	unsigned nf = load_pcap(CAPTURE, fr, 8), got = 0, n;
+	uint64_t c0, c1;
+
+	for (unsigned i = 0; i < nf; i++)
+		cr_assert_eq(tg_card_feed_frame(sim, fr[i].data, fr[i].len, 0, NULL), 0);
+	tg_card_doorbell(sim);
+	while (got < 40 && (n = tg_card_poll(sim, ev + got, 64 - got)) > 0)
+		got += n;
+	cr_assert_eq(got, 40, "the capture gives 39 messages and a gap");
+	c0 = tg_card_cycles(sim);
+	tg_card_release(sim, got);
+	for (unsigned i = 0; i < 100; i++)
+		cr_assert_eq(tg_card_poll(sim, ev, 8), 0);
+	c1 = tg_card_cycles(sim);
+	/* the release's own register write takes a few clocks, nothing more */
+	cr_expect_leq(c1 - c0, 16, "%lu cycles after the release", (unsigned long)(c1 - c0));
+	for (unsigned i = 0; i < nf; i++)
+		free(fr[i].data);
+	tg_card_close(sim);
+}
