@@ -438,6 +438,17 @@ tg_book_directory(struct tg_book *b, const struct tg_event *ev)
 	s->round_lots_only = d->round_lots_only;
 }
 
+/* The slot of the resting order an E C X D U names; counted when unknown. */
+static inline uint64_t
+tg_book_order_named(struct tg_book *b, uint64_t ref)
+{
+	uint64_t i = tg_book_order_find(b, ref);
+
+	if (i == TG_BOOK_NOSLOT)
+		b->st.err[TG_BOOK_ERR_UNKNOWN_ORDER]++;
+	return i;
+}
+
 /*
  * 'A' and 'F': rest a new order (a stock with no 'R' takes the add's
  * symbol).
@@ -466,14 +477,12 @@ static inline void
 tg_book_on_exec(struct tg_book *b, const struct tg_event *ev, int with_price)
 {
 	const struct tg_body_exec *x = (const void *)ev->body;
-	uint64_t i = tg_book_order_find(b, x->order_ref);
+	uint64_t i = tg_book_order_named(b, x->order_ref);
 	struct tg_book_stock *s;
 	uint32_t price, shares;
 
-	if (i == TG_BOOK_NOSLOT) {
-		b->st.err[TG_BOOK_ERR_UNKNOWN_ORDER]++;
+	if (i == TG_BOOK_NOSLOT)
 		return;
-	}
 	s = &b->stock[b->tab[i].locate];
 	price = b->tab[i].price;
 	shares = x->shares < b->tab[i].shares ? x->shares : b->tab[i].shares;
@@ -490,12 +499,10 @@ static inline void
 tg_book_on_cancel(struct tg_book *b, const struct tg_event *ev)
 {
 	const struct tg_body_cancel *c = (const void *)ev->body;
-	uint64_t i = tg_book_order_find(b, c->order_ref);
+	uint64_t i = tg_book_order_named(b, c->order_ref);
 
-	if (i == TG_BOOK_NOSLOT) {
-		b->st.err[TG_BOOK_ERR_UNKNOWN_ORDER]++;
+	if (i == TG_BOOK_NOSLOT)
 		return;
-	}
 	tg_book_reduce(b, i, c->shares, TG_BOOK_ERR_OVER_CANCEL);
 }
 
@@ -504,12 +511,10 @@ static inline void
 tg_book_on_delete(struct tg_book *b, const struct tg_event *ev)
 {
 	const struct tg_body_delete *d = (const void *)ev->body;
-	uint64_t i = tg_book_order_find(b, d->order_ref);
+	uint64_t i = tg_book_order_named(b, d->order_ref);
 
-	if (i == TG_BOOK_NOSLOT) {
-		b->st.err[TG_BOOK_ERR_UNKNOWN_ORDER]++;
+	if (i == TG_BOOK_NOSLOT)
 		return;
-	}
 	tg_book_reduce(b, i, UINT32_MAX, TG_BOOK_ERR_NUM);
 }
 
@@ -522,14 +527,12 @@ static inline void
 tg_book_on_replace(struct tg_book *b, const struct tg_event *ev)
 {
 	const struct tg_body_replace *u = (const void *)ev->body;
-	uint64_t i = tg_book_order_find(b, u->orig_ref);
+	uint64_t i = tg_book_order_named(b, u->orig_ref);
 	uint16_t locate;
 	int side;
 
-	if (i == TG_BOOK_NOSLOT) {
-		b->st.err[TG_BOOK_ERR_UNKNOWN_ORDER]++;
+	if (i == TG_BOOK_NOSLOT)
 		return;
-	}
 	locate = b->tab[i].locate;
 	side = b->tab[i].side - 1;
 	tg_book_reduce(b, i, UINT32_MAX, TG_BOOK_ERR_NUM);
