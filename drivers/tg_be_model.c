@@ -51,8 +51,9 @@ tg_be_model_reg_write(void *priv, uint32_t off, uint32_t val)
 }
 
 /*
- * Consume up to budget descriptors. The model finishes every frame it
- * takes, so it can only move on when it consumed something this time.
+ * Consume up to budget descriptors. The model finishes every frame and
+ * every crypto job it takes (dst written, result record out), so it can
+ * only move on when it consumed something this time.
  */
 static unsigned
 tg_be_model_run(void *priv, unsigned budget)

@@ -3,11 +3,20 @@
  * The card driver's rings and registers, shared by every backend.
  *
  * Host memory holds one DMA area per card: the C2H record ring, the H2C
- * descriptor ring and the H2C head write-back word, zeroed once at open.
- * Every index is free-running 32-bit; the slot is index & mask. The host
- * learns of new records from their phase bits and of consumed descriptors
- * from the write-back word, so the hot path reads no register, and writes
- * at most one per call (H2C_TAIL in doorbell, C2H_HEAD in release).
+ * descriptor ring, the H2C head write-back word and, on a card with SM4,
+ * one crypto job block per H2C slot, zeroed once at open. Every index is
+ * free-running 32-bit; the slot is index & mask. The host learns of new
+ * records from their phase bits and of consumed descriptors from the
+ * write-back word, so the hot path reads no register, and writes at most
+ * one per call (H2C_TAIL in doorbell, C2H_HEAD in release).
+ *
+ * The C2H ring holds feed records and crypto results in one sequence.
+ * Three cursors walk it: c2h_scan, the first record nobody has looked at;
+ * c2h_feed, the first record tg_card_poll has not handed out (records
+ * between the two are results already taken, or feed records a crypto
+ * poll passed and left for the feed); c2h_head, the first record not yet
+ * returned to the card. Results are copied out when first met, so a slot
+ * holding one can be returned as soon as every record before it is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +30,26 @@
 #define TG_C2H_LOG2_DEFAULT	14
 /* Rounds of ops->run per empty poll: bounds the time a stalled card costs. */
 #define TG_RUN_ROUNDS		64
+/* KEY_STATUS reads before a key command is given up on (a load takes ~712 clocks). */
+#define TG_KEY_POLLS		100000
+/*
+ * Polls (real hardware, model) or simulated clocks without a result before
+ * jobs in flight are given up on; a 16 MiB job is about 2^20 clocks.
+ */
+#define TG_CRYPTO_STALL_POLLS	10000000
+#define TG_CRYPTO_STALL_CYCLES	(1ull << 27)
+
+/* The cookie of an H2C slot that holds a crypto job, not a frame. */
+static char tg_card_job_slot;
+#define TG_CARD_JOB_COOKIE	((void *)&tg_card_job_slot)
+
+/* A job the card has been given and whose result has not come back. */
+struct tg_card_flight {
+	uint64_t cookie;
+	uint8_t *dst;		/* zeroed if the result says TAG_FAIL */
+	uint32_t len;
+	uint8_t slot;
+};
 
 struct tg_card {
 	/* H2C producer (hot) */
@@ -36,12 +65,27 @@ struct tg_card {
 	struct tg_event *c2h;
 	uint32_t c2h_mask;
 	unsigned c2h_log2;
-	uint32_t c2h_poll;		/* next record poll hands out */
+	uint32_t c2h_feed;		/* next record poll looks at */
+	uint32_t c2h_scan;		/* next record nobody has looked at */
 	uint32_t c2h_head;		/* records released to the card */
+	uint32_t feed_held;		/* feed records handed out, not released */
+	uint32_t feed_pending;		/* feed records in [c2h_feed, c2h_scan) */
+	uint32_t c2h_results;		/* results taken in [c2h_head, c2h_scan) */
 
 	/* backend */
 	const struct tg_card_ops *ops;
 	void *priv;
+
+	/* crypto jobs: blocks, jobs in flight, completion queue */
+	struct tg_crypto_job_block *jobs;	/* one per H2C slot, in the DMA area */
+	struct tg_card_flight *flight;		/* in submission order */
+	struct tg_crypto_result *cq;
+	uint32_t crypto_mask;			/* depth - 1 */
+	uint32_t flight_head, flight_tail;
+	uint32_t cq_head, cq_tail;
+	uint32_t slot_busy[TG_KEY_SLOTS];	/* jobs in flight per key slot */
+	uint64_t stray;
+	bool has_sm4;
 
 	/* cold */
 	void *dma;
@@ -60,6 +104,8 @@ static const struct tg_card_ops *const tg_card_backends[] = {
 #endif
 	&tg_be_vfio_ops,
 };
+
+static void tg_card_unload_all(struct tg_card *card);
 
 /* Backends the project knows of, built into this library or not. */
 static const char *const tg_card_backend_names[] = { "sim", "model", "vfio" };
@@ -180,26 +226,35 @@ tg_card_check(struct tg_card *card)
 		card->n_filters = 16;
 	if (card->n_sessions > 16)
 		card->n_sessions = 16;
+	card->has_sm4 = (caps >> 25) & 1;
 	return 0;
 }
 
 /*
- * Allocate and zero the DMA area (C2H ring, H2C ring, write-back word),
- * make it reachable by the card, and program the ring registers.
+ * Allocate and zero the DMA area (C2H ring, H2C ring, write-back word,
+ * job blocks), and the crypto bookkeeping on a card with SM4; make the
+ * area reachable by the card, and program the ring registers.
  */
 static int
 tg_card_rings(struct tg_card *card)
 {
 	size_t c2h_bytes = sizeof(struct tg_event) << card->c2h_log2;
 	size_t h2c_bytes = sizeof(struct tg_h2c_desc) << card->h2c_log2;
-	size_t len = (c2h_bytes + h2c_bytes + 64 + TG_PAGE - 1) & ~(size_t)(TG_PAGE - 1);
+	size_t job_bytes = card->has_sm4 ? sizeof(struct tg_crypto_job_block) << card->h2c_log2 : 0;
+	size_t depth = card->has_sm4 ? (size_t)1 << card->h2c_log2 : 0;
+	size_t len = (c2h_bytes + h2c_bytes + 64 + job_bytes + TG_PAGE - 1) &
+		     ~(size_t)(TG_PAGE - 1);
 	uint8_t *area;
 	uint64_t iova;
 	int rc;
 
 	area = aligned_alloc(TG_PAGE, len);
 	card->cookies = calloc((size_t)1 << card->h2c_log2, sizeof(void *));
-	if (!area || !card->cookies) {
+	if (depth) {
+		card->flight = calloc(depth, sizeof(*card->flight));
+		card->cq = aligned_alloc(64, depth * sizeof(*card->cq));
+	}
+	if (!area || !card->cookies || (depth && (!card->flight || !card->cq))) {
 		free(area);
 		fprintf(stderr, "tg_card: %s: cannot allocate %zu bytes of ring memory\n",
 			card->ops->name, len);
@@ -211,6 +266,9 @@ tg_card_rings(struct tg_card *card)
 	card->c2h = (struct tg_event *)area;
 	card->h2c = (struct tg_h2c_desc *)(area + c2h_bytes);
 	card->wb = (const uint32_t *)(area + c2h_bytes + h2c_bytes);
+	if (job_bytes)
+		card->jobs = (struct tg_crypto_job_block *)(area + c2h_bytes + h2c_bytes + 64);
+	card->crypto_mask = depth ? (uint32_t)depth - 1 : 0;
 	card->c2h_mask = (1u << card->c2h_log2) - 1;
 	card->h2c_mask = (1u << card->h2c_log2) - 1;
 
@@ -238,6 +296,8 @@ tg_card_rings(struct tg_card *card)
 	tg_wr(card, TG_REG_C2H_SIZE, card->c2h_log2);
 	tg_wr(card, TG_REG_CTRL, TG_CTRL_RESET);
 	tg_wr(card, TG_REG_CTRL, TG_CTRL_ENABLE);
+	/* RESET keeps keys: whatever an earlier user left goes now */
+	tg_card_unload_all(card);
 	return 0;
 }
 
@@ -284,6 +344,8 @@ tg_card_attach(const struct tg_card_ops *ops, void *priv,
 		if (ops->close)
 			ops->close(priv);
 		free(card->cookies);
+		free(card->flight);
+		free(card->cq);
 		free(card->dma);
 		free(card);
 		return rc;
@@ -293,18 +355,27 @@ tg_card_attach(const struct tg_card_ops *ops, void *priv,
 }
 
 /*
- * Stop the DMA engine, close the backend (which, for vfio, waits for the
- * card to go idle and tears the IOMMU mappings down), then free the rings.
+ * Empty every key slot, stop the DMA engine, close the backend (which,
+ * for vfio, waits for the card to go idle and tears the IOMMU mappings
+ * down), then free the rings; the job blocks and queued results (tags)
+ * are wiped first.
  */
 void
 tg_card_close(struct tg_card *card)
 {
 	if (!card)
 		return;
+	tg_card_unload_all(card);
 	tg_wr(card, TG_REG_CTRL, 0);
 	if (card->ops->close)
 		card->ops->close(card->priv);
+	if (card->jobs)
+		explicit_bzero(card->jobs, sizeof(*card->jobs) << card->h2c_log2);
+	if (card->cq)
+		explicit_bzero(card->cq, (size_t)(card->crypto_mask + 1) * sizeof(*card->cq));
 	free(card->cookies);
+	free(card->flight);
+	free(card->cq);
 	free(card->dma);
 	free(card);
 }
@@ -389,37 +460,54 @@ tg_card_h2c_space(const struct tg_card *card)
 	return card->h2c_mask + 1 - (card->h2c_tail - card->h2c_clean);
 }
 
+/* The H2C ring's size, as opened. */
+unsigned
+tg_card_h2c_size(const struct tg_card *card)
+{
+	return card->h2c_mask + 1;
+}
+
 /*
- * Hand back the cookies of descriptors the card has consumed, oldest
- * first; their slots become free for tg_card_feed_frame.
+ * Hand back the cookies of frame descriptors the card has consumed,
+ * oldest first; their slots become free for tg_card_feed_frame. Slots of
+ * consumed crypto jobs are freed on the way without a cookie.
  */
 unsigned
 tg_card_reclaim(struct tg_card *card, void **cookies, unsigned max)
 {
 	uint32_t head = tg_card_wb_head(card);
-	uint32_t avail = head - card->h2c_clean;
-	unsigned n;
+	uint32_t clean = card->h2c_clean;
+	unsigned n = 0;
 
 	/* A head beyond what was published cannot be the card's: ignore it. */
-	if (avail > card->h2c_pub - card->h2c_clean)
+	if (head - clean > card->h2c_pub - clean)
 		return 0;
-	n = avail < max ? avail : max;
-	for (unsigned k = 0; k < n; k++)
-		cookies[k] = card->cookies[(card->h2c_clean + k) & card->h2c_mask];
-	card->h2c_clean += n;
+	while (clean != head) {
+		void *c = card->cookies[clean & card->h2c_mask];
+
+		if (__builtin_expect(c == TG_CARD_JOB_COOKIE, 0)) {
+			clean++;
+			continue;
+		}
+		if (n == max)
+			break;
+		cookies[n++] = c;
+		clean++;
+	}
+	card->h2c_clean = clean;
 	return n;
 }
 
 /*
- * Let a simulated card work until it has `want` records for the host,
- * it stops making progress, or it has swallowed every published
- * descriptor and produced at least one record (so the host can refill
- * the H2C ring while the pipeline drains).
+ * Let a simulated card work until it has the record at index
+ * from + want - 1 for the host, it stops making progress, or it has
+ * swallowed every published descriptor and produced the record at `from`
+ * (so the host can refill the H2C ring while the pipeline drains).
  */
 static void
-tg_card_give_time(struct tg_card *card, unsigned want)
+tg_card_give_time(struct tg_card *card, uint32_t from, unsigned want)
 {
-	uint32_t last = card->c2h_poll + want - 1;
+	uint32_t last = from + want - 1;
 	int had_work = tg_card_wb_head(card) != card->h2c_pub;
 
 	for (unsigned r = 0; r < TG_RUN_ROUNDS; r++) {
@@ -428,65 +516,199 @@ tg_card_give_time(struct tg_card *card, unsigned want)
 		if (tg_c2h_ready(card, last) || !busy)
 			return;
 		if (had_work && tg_card_wb_head(card) == card->h2c_pub &&
-		    tg_c2h_ready(card, card->c2h_poll))
+		    tg_c2h_ready(card, from))
 			return;
 	}
 }
 
 /*
- * Up to max records past the ones already handed out, found by their
- * phase bits; never reads C2H_TAIL.
+ * A result record met while scanning: match it to the oldest job in
+ * flight, zero that job's dst if its tag failed (before anyone can see
+ * the plaintext), and queue a copy for tg_card_crypto_poll. A result
+ * with no job in flight is the card's error: counted, dropped.
+ */
+static void
+tg_card_take_result(struct tg_card *card, const struct tg_event *ev)
+{
+	const struct tg_crypto_result *r = (const struct tg_crypto_result *)ev;
+	struct tg_crypto_result *q;
+	struct tg_card_flight *f;
+
+	card->c2h_results++;
+	if (card->flight_head == card->flight_tail) {
+		card->stray++;
+		return;
+	}
+	f = &card->flight[card->flight_head++ & card->crypto_mask];
+	if (f->slot < TG_KEY_SLOTS)
+		card->slot_busy[f->slot]--;
+	if (r->status == TG_CRYPTO_ST_TAG_FAIL && f->len)
+		explicit_bzero(f->dst, f->len);
+	q = &card->cq[card->cq_tail++ & card->crypto_mask];
+	memcpy(q, r, sizeof(*q));
+	q->flags &= (uint8_t)~TG_EV_FLAG_PHASE;
+}
+
+/*
+ * Move c2h_head over every record at its front that the card may have
+ * back: results (taken when scanned) and the to_pass oldest feed records
+ * released by the feed consumer. Writes C2H_HEAD once if it moved.
+ */
+static void
+tg_card_c2h_advance(struct tg_card *card, uint32_t to_pass)
+{
+	uint32_t head = card->c2h_head;
+
+	while (head != card->c2h_scan) {
+		const struct tg_event *ev = &card->c2h[head & card->c2h_mask];
+
+		if (ev->kind == TG_EV_CRYPTO) {
+			card->c2h_results--;
+			if (card->c2h_feed == head)
+				card->c2h_feed++;
+			head++;
+			continue;
+		}
+		if (!to_pass)
+			break;
+		to_pass--;
+		head++;
+	}
+	if (head != card->c2h_head) {
+		card->c2h_head = head;
+		tg_wr(card, TG_REG_C2H_HEAD, head);
+	}
+}
+
+/*
+ * Look at every new record: take the results, leave feed records for
+ * tg_card_poll (counted in feed_pending). A result right at the feed
+ * cursor moves the cursor too, so the feed's fast path stays usable.
+ */
+static void
+tg_card_scan(struct tg_card *card)
+{
+	uint32_t idx = card->c2h_scan;
+
+	while (tg_c2h_ready(card, idx)) {
+		const struct tg_event *ev = &card->c2h[idx & card->c2h_mask];
+
+		if (ev->kind == TG_EV_CRYPTO) {
+			tg_card_take_result(card, ev);
+			if (card->c2h_feed == idx)
+				card->c2h_feed = idx + 1;
+		} else {
+			card->feed_pending++;
+		}
+		idx++;
+	}
+	card->c2h_scan = idx;
+}
+
+/*
+ * Feed records another scan passed and left for the feed consumer, in
+ * order, up to max; the results among them were taken already.
+ */
+static unsigned
+tg_card_poll_scanned(struct tg_card *card, const struct tg_event **ev, unsigned max)
+{
+	uint32_t idx = card->c2h_feed;
+	unsigned n = 0;
+
+	while (n < max && card->feed_pending) {
+		const struct tg_event *e = &card->c2h[idx++ & card->c2h_mask];
+
+		if (e->kind == TG_EV_CRYPTO)
+			continue;
+		ev[n++] = e;
+		card->feed_pending--;
+	}
+	/* nothing but taken results left before the scan point */
+	card->c2h_feed = card->feed_pending ? idx : card->c2h_scan;
+	return n;
+}
+
+/*
+ * Up to max feed records past the ones already handed out, found by their
+ * phase bits; never reads C2H_TAIL. Results met on the way are taken, and
+ * their slots returned as soon as nothing before them is held.
  */
 unsigned
 tg_card_poll(struct tg_card *card, const struct tg_event **ev, unsigned max)
 {
-	uint32_t room = card->c2h_mask + 1 - (card->c2h_poll - card->c2h_head);
-	uint32_t idx = card->c2h_poll;
+	uint32_t idx, results;
 	unsigned n = 0;
 
-	if (max > room)
-		max = room;
 	if (max == 0)
 		return 0;
-	if (card->ops->run && !tg_c2h_ready(card, idx))
-		tg_card_give_time(card, max);
-	while (n < max && tg_c2h_ready(card, idx)) {
-		ev[n++] = &card->c2h[idx & card->c2h_mask];
-		idx++;
+	results = card->c2h_results;
+	if (__builtin_expect(card->c2h_feed != card->c2h_scan, 0)) {
+		n = tg_card_poll_scanned(card, ev, max);
+		if (card->c2h_feed != card->c2h_scan || n == max)
+			goto out;
 	}
-	card->c2h_poll = idx;
+	idx = card->c2h_feed;
+	if (n == 0 && card->ops->run && !tg_c2h_ready(card, idx))
+		tg_card_give_time(card, idx, max);
+	while (n < max && tg_c2h_ready(card, idx)) {
+		const struct tg_event *e = &card->c2h[idx & card->c2h_mask];
+
+		idx++;
+		if (__builtin_expect(e->kind == TG_EV_CRYPTO, 0)) {
+			tg_card_take_result(card, e);
+			continue;
+		}
+		ev[n++] = e;
+	}
+	card->c2h_feed = card->c2h_scan = idx;
+out:
+	card->feed_held += n;
+	if (__builtin_expect(card->c2h_results != results, 0))
+		tg_card_c2h_advance(card, 0);
 	return n;
 }
 
-/* Give the n oldest polled records back to the card: one C2H_HEAD write. */
+/*
+ * Give the n oldest polled records back to the card: one C2H_HEAD write.
+ * Results among them (already copied out) go back with them.
+ */
 void
 tg_card_release(struct tg_card *card, unsigned n)
 {
-	uint32_t held = card->c2h_poll - card->c2h_head;
-
-	if (n > held)
-		n = held;
+	if (n > card->feed_held)
+		n = card->feed_held;
 	if (n == 0)
 		return;
+	card->feed_held -= n;
+	if (__builtin_expect(card->c2h_results != 0, 0)) {
+		tg_card_c2h_advance(card, n);
+		return;
+	}
 	card->c2h_head += n;
 	tg_wr(card, TG_REG_C2H_HEAD, card->c2h_head);
 }
 
 /*
  * Everything fed has been published and consumed, nothing is left in the
- * card's pipeline, and no record waits to be polled. The checks run in
- * that order so a record written between them cannot be missed.
+ * card's pipeline, and no feed record waits to be polled. The checks run
+ * in that order so a record written between them cannot be missed; the
+ * last one scans the ring, taking the results it finds.
  */
 bool
 tg_card_drained(struct tg_card *card)
 {
+	uint32_t results = card->c2h_results;
+
 	if (card->h2c_tail != card->h2c_pub)
 		return false;
 	if (tg_card_wb_head(card) != card->h2c_pub)
 		return false;
 	if (!(tg_rd(card, TG_REG_STATUS) & TG_STATUS_IDLE))
 		return false;
-	return !tg_c2h_ready(card, card->c2h_poll);
+	tg_card_scan(card);
+	if (card->c2h_results != results)
+		tg_card_c2h_advance(card, 0);
+	return card->feed_pending == 0;
 }
 
 /*
@@ -634,4 +856,278 @@ tg_counter_name(unsigned c)
 	if (c >= TG_CNT_NUM || !tg_counter_names[c])
 		return "";
 	return tg_counter_names[c];
+}
+
+/* ---------------------------------------------------------------- */
+/* SM4 crypto jobs (docs/card-interface.md section 9)                */
+/* ---------------------------------------------------------------- */
+
+/* Whether CAPS bit 25 says the card runs crypto jobs. */
+bool
+tg_card_has_sm4(const struct tg_card *card)
+{
+	return card->has_sm4;
+}
+
+/* The size of the crypto bookkeeping: jobs in flight plus queued results. */
+unsigned
+tg_card_crypto_depth(const struct tg_card *card)
+{
+	return card->has_sm4 ? card->crypto_mask + 1 : 0;
+}
+
+/* Jobs submitted and not yet handed back by tg_card_crypto_poll. */
+unsigned
+tg_card_crypto_pending(const struct tg_card *card)
+{
+	return (card->flight_tail - card->flight_head) + (card->cq_tail - card->cq_head);
+}
+
+/* Room in the crypto bookkeeping (the H2C ring may still be full). */
+unsigned
+tg_card_crypto_space(const struct tg_card *card)
+{
+	return tg_card_crypto_depth(card) - tg_card_crypto_pending(card);
+}
+
+/* Results the card wrote for no job in flight. */
+uint64_t
+tg_card_crypto_stray(const struct tg_card *card)
+{
+	return card->stray;
+}
+
+/*
+ * Take every result the card has written so far (feed records are left
+ * for tg_card_poll) and return the slots that are free, giving a
+ * simulated card time first when asked to.
+ */
+static void
+tg_card_crypto_collect(struct tg_card *card, int give_time)
+{
+	uint32_t results = card->c2h_results;
+	unsigned inflight = card->flight_tail - card->flight_head;
+
+	if (give_time && inflight && card->ops->run && !tg_c2h_ready(card, card->c2h_scan))
+		tg_card_give_time(card, card->c2h_scan, inflight);
+	tg_card_scan(card);
+	if (card->c2h_results != results)
+		tg_card_c2h_advance(card, 0);
+}
+
+/*
+ * Wait until no job in flight names slot: results are collected into the
+ * completion queue meanwhile. Published first, so the card sees them.
+ * When every C2H slot holds a record the host has not returned (feed
+ * records nobody releases), the card cannot write another result and the
+ * jobs cannot finish: -EBUSY at once. Otherwise a simulated card that
+ * stops making progress, or one that shows none for TG_CRYPTO_STALL_POLLS
+ * polls, also gives -EBUSY.
+ */
+static int
+tg_card_slot_quiesce(struct tg_card *card, unsigned slot)
+{
+	unsigned long idle = 0;
+	uint64_t since = tg_card_cycles(card);
+
+	tg_card_doorbell(card);
+	while (card->slot_busy[slot]) {
+		uint32_t before = card->flight_head;
+
+		tg_card_crypto_collect(card, 0);
+		if (card->flight_head != before) {
+			idle = 0;
+			since = tg_card_cycles(card);
+			continue;
+		}
+		if (card->c2h_scan - card->c2h_head > card->c2h_mask)
+			return -EBUSY;
+		if (card->ops->run) {
+			if (!card->ops->run(card->priv, card->ops->run_budget) &&
+			    !tg_c2h_ready(card, card->c2h_scan))
+				idle += TG_CRYPTO_STALL_POLLS / TG_RUN_ROUNDS;
+			if (tg_card_cycles(card) - since > TG_CRYPTO_STALL_CYCLES)
+				return -EBUSY;
+		}
+		if (++idle > TG_CRYPTO_STALL_POLLS)
+			return -EBUSY;
+	}
+	return 0;
+}
+
+/*
+ * Poll KEY_STATUS until no expansion runs and slot's loaded bit is
+ * `loaded`: a bounded number of reads (each a few clocks on sim). The
+ * card may raise BUSY a clock after the command, so the loaded bit, not
+ * BUSY alone, says the command took.
+ */
+static int
+tg_card_key_wait(struct tg_card *card, int slot, int loaded)
+{
+	for (unsigned i = 0; i < TG_KEY_POLLS; i++) {
+		uint32_t st = tg_rd(card, TG_REG_KEY_STATUS);
+
+		if (st & TG_KEY_STATUS_BUSY)
+			continue;
+		if (slot < 0 || (int)((st >> (TG_KEY_STATUS_LOADED_SHIFT + slot)) & 1) == loaded)
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * The key as four big-endian words into KEY_DATA, then LOAD. The words
+ * are wiped from this stack frame at once; the card zeroes its KEY_DATA
+ * when the load consumes them.
+ */
+int
+tg_card_key_load(struct tg_card *card, unsigned slot, const uint8_t key[16])
+{
+	uint32_t w[4];
+	int rc;
+
+	if (!card->has_sm4)
+		return -ENOTSUP;
+	if (slot >= TG_KEY_SLOTS || !key)
+		return -EINVAL;
+	rc = tg_card_slot_quiesce(card, slot);
+	if (rc == 0)
+		rc = tg_card_key_wait(card, -1, 0);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < 4; i++)
+		w[i] = (uint32_t)key[4 * i] << 24 | (uint32_t)key[4 * i + 1] << 16 |
+		       (uint32_t)key[4 * i + 2] << 8 | key[4 * i + 3];
+	for (unsigned i = 0; i < 4; i++)
+		tg_wr(card, TG_REG_KEY_DATA(i), w[i]);
+	explicit_bzero(w, sizeof(w));
+	tg_wr(card, TG_REG_KEY_CMD, TG_KEY_CMD_LOAD | slot);
+	rc = tg_card_key_wait(card, (int)slot, 1);
+	if (rc < 0) {
+		fprintf(stderr, "tg_card: %s: key slot %u never showed loaded\n",
+			card->ops->name, slot);
+		return rc;
+	}
+	return 0;
+}
+
+/* UNLOAD, once the slot's jobs in flight are back. */
+int
+tg_card_key_unload(struct tg_card *card, unsigned slot)
+{
+	int rc;
+
+	if (!card->has_sm4)
+		return -ENOTSUP;
+	if (slot >= TG_KEY_SLOTS)
+		return -EINVAL;
+	rc = tg_card_slot_quiesce(card, slot);
+	if (rc == 0)
+		rc = tg_card_key_wait(card, -1, 0);
+	if (rc < 0)
+		return rc;
+	tg_wr(card, TG_REG_KEY_CMD, TG_KEY_CMD_UNLOAD | slot);
+	return tg_card_key_wait(card, (int)slot, 0);
+}
+
+/* The loaded-slot mask from KEY_STATUS (0 without SM4). */
+uint32_t
+tg_card_key_loaded(struct tg_card *card)
+{
+	if (!card->has_sm4)
+		return 0;
+	return tg_rd(card, TG_REG_KEY_STATUS) >> TG_KEY_STATUS_LOADED_SHIFT;
+}
+
+/*
+ * Every slot emptied, at open (RESET keeps keys, so a card may still hold
+ * those of an earlier user) and at close. Best effort: a slot whose jobs
+ * cannot finish stays as it is.
+ */
+static void
+tg_card_unload_all(struct tg_card *card)
+{
+	uint32_t loaded;
+
+	if (!card->has_sm4)
+		return;
+	loaded = tg_card_key_loaded(card);
+	for (unsigned s = 0; s < TG_KEY_SLOTS; s++)
+		if (loaded >> s & 1)
+			tg_card_key_unload(card, s);
+}
+
+/*
+ * Copy the job block into the H2C slot's own block, point a kind-2
+ * descriptor at it, and remember what the result will need (the cookie
+ * to check, the dst to zero on TAG_FAIL, the slot to quiesce on a key
+ * change). Slots of consumed jobs at the front of the ring are freed here
+ * too, so a card used only for crypto never needs tg_card_reclaim.
+ */
+int
+tg_card_crypto_submit(struct tg_card *card, const struct tg_crypto_job_block *jb)
+{
+	struct tg_card_flight *f;
+	struct tg_h2c_desc *d;
+	uint32_t slot;
+
+	if (!card->has_sm4)
+		return -ENOTSUP;
+	if (!jb)
+		return -EINVAL;
+	if (card->h2c_tail - card->h2c_clean > card->h2c_mask) {
+		uint32_t head = tg_card_wb_head(card);
+
+		if (head - card->h2c_clean <= card->h2c_pub - card->h2c_clean)
+			while (card->h2c_clean != head &&
+			       card->cookies[card->h2c_clean & card->h2c_mask] == TG_CARD_JOB_COOKIE)
+				card->h2c_clean++;
+		if (card->h2c_tail - card->h2c_clean > card->h2c_mask)
+			return -ENOSPC;
+	}
+	if (tg_card_crypto_pending(card) > card->crypto_mask)
+		return -ENOSPC;
+	slot = card->h2c_tail & card->h2c_mask;
+	memcpy(&card->jobs[slot], jb, sizeof(*jb));
+	d = &card->h2c[slot];
+	d->addr = (uintptr_t)&card->jobs[slot];
+	d->len = TG_CRYPTO_JOB_BLOCK_LEN;
+	d->kind = TG_DESC_CRYPTO_JOB;
+	d->flags = 0;
+	d->rsvd = 0;
+	card->cookies[slot] = TG_CARD_JOB_COOKIE;
+	card->h2c_tail++;
+
+	f = &card->flight[card->flight_tail++ & card->crypto_mask];
+	f->cookie = jb->cookie;
+	f->dst = (uint8_t *)(uintptr_t)jb->dst;
+	/* only a GCM decrypt the card can accept may come back TAG_FAIL */
+	f->len = jb->mode == TG_SM4_GCM && jb->op == 1 && jb->len <= TG_CRYPTO_MAX_LEN ?
+		 jb->len : 0;
+	f->slot = jb->slot;
+	if (jb->slot < TG_KEY_SLOTS)
+		card->slot_busy[jb->slot]++;
+	return 0;
+}
+
+/*
+ * Results in submission order. When none is queued, the ring is scanned
+ * (after giving a simulated card time for the jobs in flight).
+ */
+unsigned
+tg_card_crypto_poll(struct tg_card *card, struct tg_crypto_result *out, unsigned max)
+{
+	unsigned n = 0;
+
+	if (!card->has_sm4 || !out)
+		return 0;
+	if (card->cq_head == card->cq_tail)
+		tg_card_crypto_collect(card, 1);
+	while (n < max && card->cq_head != card->cq_tail) {
+		struct tg_crypto_result *q = &card->cq[card->cq_head++ & card->crypto_mask];
+
+		memcpy(&out[n++], q, sizeof(*q));
+		explicit_bzero(q->tag, sizeof(q->tag));
+	}
+	return n;
 }

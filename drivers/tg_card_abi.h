@@ -63,6 +63,16 @@
 #define  TG_SESSION_NEXT_LO	0x10	/* next expected sequence number */
 #define  TG_SESSION_NEXT_HI	0x14
 
+/* SM4 key slots: write only, except KEY_STATUS (docs/card-interface.md section 9) */
+#define TG_REG_KEY_DATA(w)	(0x300 + 4 * (w))	/* w < 4: key bytes 4w..4w+3, big-endian */
+#define TG_REG_KEY_CMD		0x310
+#define  TG_KEY_CMD_LOAD	(1u << 31)	/* expand KEY_DATA into slot [3:0] */
+#define  TG_KEY_CMD_UNLOAD	(1u << 30)	/* mark slot [3:0] empty */
+#define TG_REG_KEY_STATUS	0x314
+#define  TG_KEY_STATUS_BUSY	(1u << 0)
+#define  TG_KEY_STATUS_LOADED_SHIFT 16	/* [31:16]: bit per loaded slot */
+#define TG_KEY_SLOTS		16
+
 #define TG_REG_COUNTER(c)	(0x400 + 8 * (c))	/* 64-bit: lo at +0, hi at +4 */
 
 /* ---- counters ---- */
@@ -91,6 +101,11 @@ enum tg_counter {
 	TG_CNT_C2H_DROPS,	/* records dropped, C2H ring full */
 	TG_CNT_H2C_DESCS,	/* H2C descriptors consumed */
 	TG_CNT_ERR_DESC,	/* descriptors skipped: bad kind or length */
+	TG_CNT_CRYPTO_JOBS,	/* crypto result records written */
+	TG_CNT_CRYPTO_BYTES,	/* data bytes of OK and TAG_FAIL jobs */
+	TG_CNT_CRYPTO_TAG_FAIL,	/* GCM decrypts whose tag did not verify */
+	TG_CNT_CRYPTO_BAD_JOB,	/* job blocks that failed a check */
+	TG_CNT_CRYPTO_WAITS,	/* jobs that waited for C2H room */
 	TG_CNT_MSG_TYPE0 = 32,	/* + index in TG_ITCH_TYPES: MSG records per type */
 	TG_CNT_NUM = 32 + 23
 };
@@ -104,6 +119,7 @@ struct tg_h2c_desc {
 	uint32_t rsvd;		/* 0 */
 };
 #define TG_DESC_FEED_FRAME	1
+#define TG_DESC_CRYPTO_JOB	2	/* addr: a struct tg_crypto_job_block */
 #define TG_DESC_LINE_B		(1u << 0)
 #define TG_MAX_FRAME		9216
 
@@ -120,9 +136,49 @@ struct tg_event {
 	uint8_t body[40];	/* message bytes 11.., integers little-endian */
 } __attribute__((aligned(64)));
 
+/* ---- crypto job block: 80 bytes, little-endian, read by the card ---- */
+struct tg_crypto_job_block {
+	uint8_t mode;		/* TG_SM4_ECB / CTR / GCM */
+	uint8_t op;		/* 0 encrypt, 1 decrypt */
+	uint8_t slot;		/* key slot < TG_KEY_SLOTS */
+	uint8_t rsvd0;
+	uint32_t len;		/* data bytes, <= TG_CRYPTO_MAX_LEN */
+	uint64_t src;		/* IOVA of the input */
+	uint64_t dst;		/* IOVA of the output */
+	uint64_t aad;		/* IOVA of the AAD (GCM) */
+	uint32_t aad_len;	/* <= TG_CRYPTO_MAX_AAD (GCM), else 0 */
+	uint32_t rsvd1;
+	uint8_t iv[16];		/* CTR: counter block; GCM: IV in bytes 0..11 */
+	uint8_t tag[16];	/* GCM decrypt: the tag to verify */
+	uint64_t cookie;	/* echoed in the result record */
+};
+#define TG_SM4_ECB		1
+#define TG_SM4_CTR		2
+#define TG_SM4_GCM		3
+#define TG_CRYPTO_JOB_BLOCK_LEN	80
+#define TG_CRYPTO_MAX_LEN	(1u << 24)
+#define TG_CRYPTO_MAX_AAD	(1u << 16)
+
+/* ---- C2H crypto result record: 64 bytes ---- */
+struct tg_crypto_result {
+	uint8_t kind;		/* TG_EV_CRYPTO */
+	uint8_t status;		/* TG_CRYPTO_ST_* */
+	uint8_t mode;		/* the job's mode; 0 for BAD_JOB */
+	uint8_t flags;		/* bit0 decrypt, bit7 phase */
+	uint32_t len;		/* data bytes processed; 0 for BAD_JOB */
+	uint64_t cookie;
+	uint8_t tag[16];	/* GCM encrypt: computed tag; else 0 */
+	uint8_t rsvd[32];
+} __attribute__((aligned(64)));
+#define TG_CRYPTO_ST_OK		0
+#define TG_CRYPTO_ST_TAG_FAIL	1
+#define TG_CRYPTO_ST_BAD_JOB	2
+#define TG_CRYPTO_FLAG_DECRYPT	(1u << 0)
+
 #define TG_EV_MSG		1
 #define TG_EV_GAP		2
 #define TG_EV_EOS		3
+#define TG_EV_CRYPTO		4	/* a struct tg_crypto_result */
 #define TG_EV_FLAG_LINE_B	(1u << 0)
 #define TG_EV_FLAG_PHASE	(1u << 7)
 #define TG_EV_BODY_OFF		24
@@ -130,9 +186,13 @@ struct tg_event {
 #ifdef __cplusplus
 static_assert(sizeof(struct tg_h2c_desc) == 16, "descriptor is 16 bytes");
 static_assert(sizeof(struct tg_event) == 64, "record is one cache line");
+static_assert(sizeof(struct tg_crypto_job_block) == TG_CRYPTO_JOB_BLOCK_LEN, "job block is 80 bytes");
+static_assert(sizeof(struct tg_crypto_result) == 64, "result is one cache line");
 #else
 _Static_assert(sizeof(struct tg_h2c_desc) == 16, "descriptor is 16 bytes");
 _Static_assert(sizeof(struct tg_event) == 64, "record is one cache line");
+_Static_assert(sizeof(struct tg_crypto_job_block) == TG_CRYPTO_JOB_BLOCK_LEN, "job block is 80 bytes");
+_Static_assert(sizeof(struct tg_crypto_result) == 64, "result is one cache line");
 #endif
 
 #endif /* TG_CARD_ABI_H */

@@ -11,6 +11,8 @@ PKGS=(
 	libpcap-dev libssl-dev libgcrypt20-dev libjansson-dev zlib1g-dev
 	libcriterion-dev
 	tshark tcpdump
+	libsqlite3-dev sqlite3 libpq-dev postgresql
+	liboath-dev libmicrohttpd-dev libncurses-dev prometheus tmux
 	python3
 )
 

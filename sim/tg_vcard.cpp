@@ -14,7 +14,8 @@
  *    stored with byte 3 (a record's flags, with the phase bit) last, so a
  *    reader on another thread that sees the phase sees the record.
  * tg_vcard_set_mem_timing() changes the latency and adds random stalls
- * on both ports, for tests.
+ * on both ports, for tests; tg_vcard_watch() counts the accesses that
+ * touch an address range (a test that a job touches no memory).
  * Addresses below TG_VCARD_LOW_GUARD read as zeros and ignore writes: an
  * unset ring base faults in a real IOMMU, here it must not crash the host.
  */
@@ -61,6 +62,10 @@ struct tg_vcard {
 	uint32_t rd_stall;	/* 0: never */
 	uint32_t wr_stall;
 	uint64_t rng;
+
+	/* accesses touching [watch_lo, watch_hi) */
+	uint64_t watch_lo, watch_hi;
+	uint64_t watch_hits;
 
 #if VM_TRACE
 	VerilatedVcdC *vcd;
@@ -173,10 +178,13 @@ tg_vcard_cycle(struct tg_vcard *vc)
 
 	req_fire = top->mem_rd_req_valid && top->mem_rd_req_ready;
 	resp_fire = beat && top->mem_rd_resp_ready;
-	if (top->mem_wr_valid && wr_ready)
+	if (top->mem_wr_valid && wr_ready) {
+		if (top->mem_wr_addr + 64 > vc->watch_lo && top->mem_wr_addr < vc->watch_hi)
+			vc->watch_hits++;
 		tg_vcard_store(top->mem_wr_addr,
 			       (const uint8_t *)top->mem_wr_data.data(),
 			       top->mem_wr_strb);
+	}
 	if (req_fire) {
 		struct tg_vcard_rd *n =
 			&vc->rd[(vc->rd_head + vc->rd_count) % TG_VCARD_RD_QUEUE];
@@ -184,6 +192,8 @@ tg_vcard_cycle(struct tg_vcard *vc)
 		n->addr = top->mem_rd_req_addr;
 		n->len = top->mem_rd_req_len ? top->mem_rd_req_len : 1;
 		n->due = vc->cycles + vc->rd_latency;
+		if (n->addr + n->len > vc->watch_lo && n->addr < vc->watch_hi)
+			vc->watch_hits++;
 	}
 
 	top->clk = 1;
@@ -354,4 +364,20 @@ tg_vcard_set_mem_timing(struct tg_vcard *vc, unsigned rd_latency,
 	vc->rd_stall = (uint32_t)(((uint64_t)rd_stall_pct << 32) / 100);
 	vc->wr_stall = (uint32_t)(((uint64_t)wr_stall_pct << 32) / 100);
 	return 0;
+}
+
+/* Count from now on the accesses that touch [lo, hi) (see tg_vcard.h). */
+void
+tg_vcard_watch(struct tg_vcard *vc, uint64_t lo, uint64_t hi)
+{
+	vc->watch_lo = lo;
+	vc->watch_hi = hi;
+	vc->watch_hits = 0;
+}
+
+/* Accesses counted since tg_vcard_watch(). */
+uint64_t
+tg_vcard_watch_hits(const struct tg_vcard *vc)
+{
+	return vc->watch_hits;
 }

@@ -41,6 +41,15 @@ int tg_vcard_trace(struct tg_vcard *vc, const char *path);
 int tg_vcard_set_mem_timing(struct tg_vcard *vc, unsigned rd_latency,
 			    unsigned rd_stall_pct, unsigned wr_stall_pct);
 
+/*
+ * For tests: count, from now on, the read requests and line writes that
+ * touch host memory in [lo, hi) (a write counts by its whole 64-byte line,
+ * whatever its strobes). tg_vcard_watch_hits() returns the count; a new
+ * tg_vcard_watch() restarts it. Empty range (the default): nothing counts.
+ */
+void tg_vcard_watch(struct tg_vcard *vc, uint64_t lo, uint64_t hi);
+uint64_t tg_vcard_watch_hits(const struct tg_vcard *vc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,9 @@
  * header is checked against the C constant of the same name; the register
  * and counter tables of the contract are parsed and checked against the
  * C header; the record and descriptor layouts are checked field by field
- * against the contract's tables, transcribed here.
+ * against the contract's tables, transcribed here; the crypto job block
+ * and result record tables of section 9 are parsed and checked against
+ * the C structs.
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -50,6 +52,20 @@ static const struct abi_const abi_c[] = {
 	C(TG_H2C_SIZE_MIN), C(TG_H2C_SIZE_MAX), C(TG_C2H_SIZE_MIN), C(TG_C2H_SIZE_MAX),
 	C(TG_EV_MSG), C(TG_EV_GAP), C(TG_EV_EOS),
 	C(TG_EV_FLAG_LINE_B), C(TG_EV_FLAG_PHASE), C(TG_EV_BODY_OFF),
+	/* section 9: crypto jobs */
+	C(TG_REG_KEY_CMD), C(TG_REG_KEY_STATUS),
+	{ "TG_REG_KEY_DATA_BASE", TG_REG_KEY_DATA(0) },
+	{ "TG_REG_KEY_DATA0", TG_REG_KEY_DATA(0) }, { "TG_REG_KEY_DATA1", TG_REG_KEY_DATA(1) },
+	{ "TG_REG_KEY_DATA2", TG_REG_KEY_DATA(2) }, { "TG_REG_KEY_DATA3", TG_REG_KEY_DATA(3) },
+	C(TG_KEY_CMD_LOAD), C(TG_KEY_CMD_UNLOAD), C(TG_KEY_STATUS_BUSY),
+	C(TG_KEY_STATUS_LOADED_SHIFT), C(TG_KEY_SLOTS),
+	C(TG_CNT_CRYPTO_JOBS), C(TG_CNT_CRYPTO_BYTES), C(TG_CNT_CRYPTO_TAG_FAIL),
+	C(TG_CNT_CRYPTO_BAD_JOB), C(TG_CNT_CRYPTO_WAITS),
+	C(TG_DESC_CRYPTO_JOB), C(TG_EV_CRYPTO),
+	C(TG_SM4_ECB), C(TG_SM4_CTR), C(TG_SM4_GCM),
+	C(TG_CRYPTO_JOB_BLOCK_LEN), C(TG_CRYPTO_MAX_LEN), C(TG_CRYPTO_MAX_AAD),
+	C(TG_CRYPTO_ST_OK), C(TG_CRYPTO_ST_TAG_FAIL), C(TG_CRYPTO_ST_BAD_JOB),
+	C(TG_CRYPTO_FLAG_DECRYPT),
 };
 
 /*
@@ -59,6 +75,7 @@ static const struct abi_const abi_c[] = {
 static const char *const abi_bit_index[] = {
 	"TG_CTRL_ENABLE", "TG_CTRL_RESET", "TG_FILTER_VALID", "TG_FILTER_ANY_IP",
 	"TG_FILTER_ANY_PORT", "TG_EV_FLAG_LINE_B", "TG_EV_FLAG_PHASE",
+	"TG_KEY_CMD_LOAD", "TG_KEY_CMD_UNLOAD", "TG_KEY_STATUS_BUSY", "TG_CRYPTO_FLAG_DECRYPT",
 };
 
 /* Names the Verilog header must define: the registers and counters at least. */
@@ -192,7 +209,7 @@ Test(abi, verilog_defines_match_c)
 			found |= !strcmp(defs[i].name, abi_vh_required[r]);
 		cr_expect(found, "`%s missing from rtl/tg_card_abi.vh", abi_vh_required[r]);
 	}
-	/* All 24 named counters are in the Verilog header. */
+	/* All 29 named counters are in the Verilog header. */
 	for (size_t i = 0; i < sizeof(abi_c) / sizeof(abi_c[0]); i++) {
 		int found = 0;
 
@@ -277,6 +294,24 @@ Test(abi, doc_register_table_matches_c)
 
 		if (doc_cells(lines[i], cells, 8) < 3 || strncmp(cells[0], "0x", 2))
 			continue;
+		if (strstr(cells[0], "..")) {
+			/*
+			 * A range of key registers: "0x300..0x30C | KEY_DATA[0..3]"
+			 * (the four words), or the section 2 summary
+			 * "0x300..0x314 | KEY_DATA[0..3], KEY_CMD, KEY_STATUS".
+			 */
+			unsigned lo, hi;
+
+			cr_assert_eq(sscanf(cells[0], "0x%x..0x%x", &lo, &hi), 2, "%s", cells[0]);
+			cr_assert(!strncmp(cells[1], "KEY_DATA[0..3]", 14), "range of %s", cells[1]);
+			cr_expect_eq(lo, TG_REG_KEY_DATA(0));
+			if (!strcmp(cells[1], "KEY_DATA[0..3]"))
+				cr_expect_eq(hi, TG_REG_KEY_DATA(3));
+			else
+				cr_expect_eq(hi, TG_REG_KEY_STATUS, "the window ends with KEY_STATUS");
+			checked++;
+			continue;
+		}
 		if (strchr(cells[0], '+')) {
 			if (!strncmp(cells[1], "FILTER", 6))
 				cr_expect_eq(strtoul(cells[0], NULL, 16), TG_REG_FILTER(0));
@@ -319,7 +354,8 @@ Test(abi, doc_register_table_matches_c)
 			checked++;
 		}
 	}
-	cr_expect_eq(checked, 21, "%zu registers and windows checked", checked);
+	/* 21 of sections 2, the key window there, and the 3 rows of section 9 */
+	cr_expect_eq(checked, 25, "%zu registers and windows checked", checked);
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
@@ -338,6 +374,9 @@ Test(abi, doc_counter_table_matches_c)
 
 		if (!strncmp(lines[i], "## ", 3))
 			in_counters = strstr(lines[i], "Counters") != NULL;
+		/* section 9 lists the crypto counters under a bold heading */
+		if (!strncmp(lines[i], "**Counters**", 12))
+			in_counters = 1;
 		if (!in_counters)
 			continue;
 		nc = doc_cells(lines[i], cells, 8);
@@ -356,7 +395,7 @@ Test(abi, doc_counter_table_matches_c)
 			checked++;
 		}
 	}
-	cr_expect_eq(checked, 24, "%zu counters checked", checked);
+	cr_expect_eq(checked, 29, "%zu counters checked", checked);
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
@@ -425,4 +464,149 @@ Test(abi, register_windows)
 	cr_expect_eq(TG_CARD_BAR_SIZE, 4096);
 	cr_expect_eq(TG_STATUS_IDLE, 0x1);
 	cr_expect_eq(TG_CNT_NUM, 32 + 23);
+}
+
+struct abi_field {
+	const char *name;
+	size_t off, size;
+};
+
+/* The size a contract's field type says: "(u8)" .. "(u64)", "(16 bytes)". */
+static size_t
+doc_type_size(const char *cell)
+{
+	const char *p = strchr(cell, '(');
+
+	if (!p)
+		return 0;
+	if (!strncmp(p, "(u8)", 4))
+		return 1;
+	if (!strncmp(p, "(u16)", 5))
+		return 2;
+	if (!strncmp(p, "(u32)", 5))
+		return 4;
+	if (!strncmp(p, "(u64)", 5))
+		return 8;
+	return strtoul(p + 1, NULL, 10);
+}
+
+/*
+ * The rows "| offset | name (type) | ... |" of the table that follows the
+ * first line starting with `after`, checked against fields (the C struct).
+ * Returns how many rows matched a field.
+ */
+static size_t
+doc_check_table(const char *after, const struct abi_field *fields, size_t nf,
+		size_t struct_size)
+{
+	size_t n, checked = 0, i;
+	char **lines = doc_lines(&n);
+	int in_table = 0;
+
+	for (i = 0; i < n && strncmp(lines[i], after, strlen(after)); i++)
+		;
+	cr_assert_lt(i, n, "no line starting with '%s' in the contract", after);
+	for (; i < n; i++) {
+		char cells[8][96], name[96], *end;
+		unsigned long off;
+		size_t len, size;
+		const struct abi_field *f = NULL;
+
+		if (doc_cells(lines[i], cells, 8) < 2) {
+			if (in_table)
+				break;
+			continue;
+		}
+		in_table = 1;
+		off = strtoul(cells[0], &end, 10);
+		if (end == cells[0] || *end)
+			continue;	/* the header and rule rows */
+		len = strcspn(cells[1], " (");
+		memcpy(name, cells[1], len);
+		name[len] = 0;
+		for (size_t k = 0; k < nf; k++)
+			if (!strcmp(fields[k].name, name) && (!strcmp(name, "reserved") ?
+							      fields[k].off == off : 1))
+				f = &fields[k];
+		cr_assert_not_null(f, "the contract names field %s at %lu", cells[1], off);
+		cr_expect_eq(f->off, off, "%s: offset %lu in the contract, %zu in C", name, off, f->off);
+		size = doc_type_size(cells[1]);
+		if (!size)	/* untyped: the rest of the struct */
+			size = struct_size - off;
+		cr_expect_eq(f->size, size, "%s: %zu bytes in the contract, %zu in C", name, size,
+			     f->size);
+		checked++;
+	}
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return checked;
+}
+
+#define F(st, doc, m) { doc, offsetof(struct st, m), sizeof(((struct st *)0)->m) }
+
+/* docs/card-interface.md section 9: the job block, parsed from the contract. */
+Test(abi, crypto_job_block_layout)
+{
+	static const struct abi_field f[] = {
+		F(tg_crypto_job_block, "mode", mode), F(tg_crypto_job_block, "op", op),
+		F(tg_crypto_job_block, "slot", slot), F(tg_crypto_job_block, "reserved", rsvd0),
+		F(tg_crypto_job_block, "len", len), F(tg_crypto_job_block, "src", src),
+		F(tg_crypto_job_block, "dst", dst), F(tg_crypto_job_block, "aad", aad),
+		F(tg_crypto_job_block, "aad_len", aad_len), F(tg_crypto_job_block, "reserved", rsvd1),
+		F(tg_crypto_job_block, "iv", iv), F(tg_crypto_job_block, "tag", tag),
+		F(tg_crypto_job_block, "cookie", cookie),
+	};
+
+	cr_expect_eq(doc_check_table("**Job descriptor**", f, sizeof(f) / sizeof(f[0]),
+				     sizeof(struct tg_crypto_job_block)), 13);
+	cr_expect_eq(sizeof(struct tg_crypto_job_block), 80);
+	cr_expect_eq(TG_CRYPTO_JOB_BLOCK_LEN, 80);
+	cr_expect_eq(TG_DESC_CRYPTO_JOB, 2);
+	cr_expect_eq(TG_SM4_ECB, 1);
+	cr_expect_eq(TG_SM4_CTR, 2);
+	cr_expect_eq(TG_SM4_GCM, 3);
+	cr_expect_eq(TG_CRYPTO_MAX_LEN, 1u << 24);
+	cr_expect_eq(TG_CRYPTO_MAX_AAD, 1u << 16);
+}
+
+/* docs/card-interface.md section 9: the result record, parsed from the contract. */
+Test(abi, crypto_result_layout)
+{
+	static const struct abi_field f[] = {
+		F(tg_crypto_result, "kind", kind), F(tg_crypto_result, "status", status),
+		F(tg_crypto_result, "mode", mode), F(tg_crypto_result, "flags", flags),
+		F(tg_crypto_result, "len", len), F(tg_crypto_result, "cookie", cookie),
+		F(tg_crypto_result, "tag", tag), F(tg_crypto_result, "reserved", rsvd),
+	};
+
+	cr_expect_eq(doc_check_table("**Result record**", f, sizeof(f) / sizeof(f[0]),
+				     sizeof(struct tg_crypto_result)), 8);
+	cr_expect_eq(sizeof(struct tg_crypto_result), 64);
+	cr_expect_eq(_Alignof(struct tg_crypto_result), 64);
+	/* kind and flags sit where an event record has them: one phase check */
+	cr_expect_eq(offsetof(struct tg_crypto_result, kind), offsetof(struct tg_event, kind));
+	cr_expect_eq(offsetof(struct tg_crypto_result, flags), offsetof(struct tg_event, flags));
+	cr_expect_eq(TG_EV_CRYPTO, 4);
+	cr_expect_eq(TG_CRYPTO_ST_OK, 0);
+	cr_expect_eq(TG_CRYPTO_ST_TAG_FAIL, 1);
+	cr_expect_eq(TG_CRYPTO_ST_BAD_JOB, 2);
+	cr_expect_eq(TG_CRYPTO_FLAG_DECRYPT, 0x01);
+}
+
+/* docs/card-interface.md section 9: the key registers' fields. */
+Test(abi, key_registers)
+{
+	cr_expect_eq(TG_REG_KEY_DATA(0), 0x300);
+	cr_expect_eq(TG_REG_KEY_DATA(3), 0x30C);
+	cr_expect_eq(TG_REG_KEY_CMD, 0x310);
+	cr_expect_eq(TG_REG_KEY_STATUS, 0x314);
+	cr_expect_eq(TG_KEY_CMD_LOAD, 1u << 31);
+	cr_expect_eq(TG_KEY_CMD_UNLOAD, 1u << 30);
+	cr_expect_eq(TG_KEY_STATUS_BUSY, 1u << 0);
+	cr_expect_eq(TG_KEY_STATUS_LOADED_SHIFT, 16);
+	cr_expect_eq(TG_KEY_SLOTS, 16);
+	cr_expect_lt(TG_REG_KEY_STATUS, TG_REG_COUNTER(0), "the key window ends before the counters");
+	cr_expect_eq(TG_CNT_CRYPTO_JOBS, 24);
+	cr_expect_eq(TG_CNT_CRYPTO_WAITS, 28);
 }

@@ -20,8 +20,8 @@ Test(model_regs, identity)
 
 	cr_expect_eq(tg_model_reg_read(m, TG_REG_ID), 0x54474344);
 	cr_expect_eq(tg_model_reg_read(m, TG_REG_VERSION), 0x00010000);
-	/* 8 filters, 8 session slots, 8 bytes per beat, feed decoder, no SM4 */
-	cr_expect_eq(tg_model_reg_read(m, TG_REG_CAPS), 0x01080808);
+	/* 8 filters, 8 session slots, 8 bytes per beat, feed decoder, SM4 */
+	cr_expect_eq(tg_model_reg_read(m, TG_REG_CAPS), 0x03080808);
 	cr_expect_eq(tg_model_reg_read(m, TG_REG_STATUS), TG_STATUS_IDLE);
 	tg_model_free(m);
 }
@@ -77,6 +77,8 @@ Test(model_regs, read_only)
 		TG_REG_SESSION(0) + TG_SESSION_NAME0, TG_REG_SESSION(0) + TG_SESSION_STATE,
 		TG_REG_SESSION(7) + TG_SESSION_NEXT_HI,
 		TG_REG_COUNTER(0), TG_REG_COUNTER(13) + 4, TG_REG_COUNTER(54),
+		TG_REG_COUNTER(TG_CNT_CRYPTO_JOBS), TG_REG_COUNTER(TG_CNT_CRYPTO_WAITS) + 4,
+		TG_REG_KEY_STATUS,
 	};
 	struct tg_model *m = tg_model_new();
 
@@ -98,7 +100,8 @@ Test(model_regs, unmapped)
 		0x1FC, TG_REG_SESSION(0) + 0x18, TG_REG_SESSION(0) + 0x1C,
 		TG_REG_SESSION(8), 0x3FC, TG_REG_COUNTER(TG_CNT_NUM),
 		TG_REG_COUNTER(TG_CNT_NUM) + 4, 0x800, 0xFFC, 0x1000, 0x1010, 0xFFFFFFFC,
-		0x00D, 0x011,
+		0x00D, 0x011, 0x318, 0x31C, 0x3F0, 0x301, 0x313,
+		TG_REG_COUNTER(29), TG_REG_COUNTER(31) + 4,
 	};
 	struct tg_model *m = tg_model_new();
 
@@ -172,7 +175,10 @@ Test(model_regs, session_readout)
 	tg_model_free(m);
 }
 
-/* 64-bit counters: both halves, and counters 24-31 read 0. */
+/*
+ * 64-bit counters: both halves; the crypto counters 24-28 stay 0 without
+ * jobs and 29-31 read 0.
+ */
 Test(model_regs, counters_64bit)
 {
 	struct tg_model *m = tmu_model();

@@ -4,6 +4,8 @@
 #include "tg_itch.h"
 #include "tg_framegen.h"
 
+#include <rte_ip.h>
+
 static const uint32_t tg_fg_groups[] = { 0xE9360C6F, 0xE9360C70, 0xE931C428 };
 static const uint16_t tg_fg_ports[] = { 26477, 26478, 25475 };
 
@@ -49,17 +51,12 @@ tg_put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* The IPv4 header checksum over the header's IHL words, from DPDK. */
 static void
-tg_ip_checksum(uint8_t *ip, unsigned ihl_bytes)
+tg_ip_checksum(uint8_t *ip)
 {
-	uint32_t sum = 0;
-
 	ip[10] = ip[11] = 0;
-	for (unsigned i = 0; i < ihl_bytes; i += 2)
-		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	tg_put16(ip + 10, ~sum & 0xffff);
+	tg_put16(ip + 10, rte_be_to_cpu_16(rte_ipv4_cksum((const struct rte_ipv4_hdr *)ip)));
 }
 
 /* One ITCH message block (length + message) at p; returns bytes written. */
@@ -159,7 +156,7 @@ tg_fg_valid(struct tg_framegen *g, uint8_t *f)
 	ip[19] = (uint8_t)tg_fg_groups[gi];
 	for (unsigned w = 0; w < opt_words; w++)
 		memset(ip + 20 + 4 * w, w + 1 == opt_words ? 0 : 1, 4);	/* NOPs, then EOL */
-	tg_ip_checksum(ip, 4 * ihl);
+	tg_ip_checksum(ip);
 	lo.len = lo.l4 + 8 + pos;
 	if (lo.len < 60) {	/* Ethernet minimum: padding the card must ignore */
 		memset(f + lo.len, 0xA5, 60 - lo.len);
@@ -173,7 +170,6 @@ static size_t
 tg_fg_damage(struct tg_framegen *g, uint8_t *f, struct tg_fg_layout lo)
 {
 	uint8_t *ip = f + lo.l3;
-	unsigned ihl_bytes = 4 * (ip[0] & 0xf);
 	size_t len = lo.len;
 	uint8_t *m = f + lo.l4 + 8;
 	unsigned count = (unsigned)m[18] << 8 | m[19];
@@ -212,19 +208,19 @@ tg_fg_damage(struct tg_framegen *g, uint8_t *f, struct tg_fg_layout lo)
 	case 7: {	/* IP total length off, checksum kept right */
 		unsigned tl = (unsigned)ip[2] << 8 | ip[3];
 		tg_put16(ip + 2, tg_framegen_rand(g, 2) ? tl + 1 + tg_framegen_rand(g, 100) : tg_framegen_rand(g, tl));
-		tg_ip_checksum(ip, ihl_bytes);
+		tg_ip_checksum(ip);
 		return len;
 	}
 	case 8:		/* fragment */
 		tg_put16(ip + 6, tg_framegen_rand(g, 2) ? 0x2000 : 0x0001 + tg_framegen_rand(g, 100));
-		tg_ip_checksum(ip, ihl_bytes);
+		tg_ip_checksum(ip);
 		return len;
 	case 9:		/* not IPv4, or not UDP */
 		if (tg_framegen_rand(g, 2))
 			tg_put16(f + lo.l3 - 2, tg_framegen_rand(g, 2) ? 0x86DD : 0x0806);
 		else {
 			ip[9] = tg_framegen_rand(g, 2) ? 6 : 1;
-			tg_ip_checksum(ip, ihl_bytes);
+			tg_ip_checksum(ip);
 		}
 		return len;
 	case 10:	/* Ethernet padding after the datagram */
@@ -237,7 +233,7 @@ tg_fg_damage(struct tg_framegen *g, uint8_t *f, struct tg_fg_layout lo)
 		return 1 + tg_framegen_rand(g, 20);
 	case 12:	/* IP version or IHL */
 		ip[0] = tg_framegen_rand(g, 2) ? (uint8_t)(0x60 | (ip[0] & 0xf)) : (uint8_t)(0x40 | tg_framegen_rand(g, 5));
-		tg_ip_checksum(ip, 20);
+		tg_ip_checksum(ip);
 		return len;
 	default:	/* destination the filters may not take */
 		tg_put16(f + lo.l4 + 2, 30000 + tg_framegen_rand(g, 3));

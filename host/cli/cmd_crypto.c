@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tickgate crypto: SM4 over stdin to stdout (ECB, CTR or GCM), through
- * libgcrypt (the engine of the card's C model) or OpenSSL (the
- * reference). The key is given in hex on the command line; it is wiped
- * from argv once parsed and never appears in any message.
+ * tickgate crypto: SM4 over stdin to stdout (ECB, CTR or GCM), through a
+ * card (the Verilated RTL or the C model, over the driver's rings), or in
+ * software: libgcrypt by default, OpenSSL (the reference) on request.
+ * The key is given in hex on the command line; it is wiped from argv once
+ * parsed, goes into the engine's slot (on a card: the card's write-only
+ * slot) and never appears in any message.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -32,11 +34,16 @@ static const char tg_crypto_cli_help[] =
 "  --iv HEX         16 bytes (ctr) or 12 bytes (gcm), in hex\n"
 "  --aad HEX        gcm: additional authenticated data, in hex (may be empty)\n"
 "  --decrypt        decrypt (default: encrypt)\n"
-"  --card model     libgcrypt, the engine of the card's C model (default)\n"
+"  --card sim       the Verilated card, through the driver's rings\n"
+"  --card model     the card's C reference model, through the driver's rings\n"
 "  --card openssl   OpenSSL's EVP SM4, GCM built on its CTR: the reference\n"
-"  --card sim       the Verilated card\n"
+"                   (without --card: libgcrypt in software, the code the\n"
+"                   model computes with)\n"
 "\n"
-"Exit status: 0 done, 1 failure (GCM tag mismatch, I/O), 2 bad usage.\n";
+"On a card, gcm takes at most 16 MiB of text and 64 KiB of --aad (one card\n"
+"job); ecb and ctr of any length are split into card jobs.\n"
+"\n"
+"Exit status: 0 done, 1 failure (GCM tag mismatch, I/O, card), 2 bad usage.\n";
 
 struct tg_crypto_cli_opts {
 	int mode;
@@ -207,6 +214,7 @@ tg_crypto_cli_slurp(uint8_t **buf, size_t *len, size_t extra)
 static int
 tg_crypto_cli_do(struct tg_crypto_cli_opts *o, const char *backend)
 {
+	int card = !strcmp(backend, "sim") || !strcmp(backend, "model");
 	struct tg_crypto_engine *e = NULL;
 	struct tg_crypto_job job = { 0 };
 	uint8_t *buf;
@@ -235,13 +243,28 @@ tg_crypto_cli_do(struct tg_crypto_cli_opts *o, const char *backend)
 		free(buf);
 		return TG_EXIT_FAIL;
 	}
+	if (card && o->mode == TG_CRYPTO_GCM &&
+	    (len > TG_CRYPTO_CARD_MAX_GCM || o->aad_len > TG_CRYPTO_CARD_MAX_AAD)) {
+		fprintf(stderr, "tickgate crypto: gcm on the %s card takes at most 16 MiB of text and 64 KiB of aad\n",
+			backend);
+		free(buf);
+		return TG_EXIT_FAIL;
+	}
 
 	rc = tg_crypto_engine_open(backend, &e);
+	if (rc == -ENOTSUP && card) {
+		explicit_bzero(o->key, sizeof(o->key));
+		fprintf(stderr, "tickgate crypto: the %s card has no SM4 engine (CAPS bit 25 clear)\n",
+			backend);
+		free(buf);
+		return TG_EXIT_FAIL;
+	}
 	if (!rc)
 		rc = tg_crypto_key_load(e, 0, o->key);
 	explicit_bzero(o->key, sizeof(o->key));
 	if (rc) {
-		fprintf(stderr, "tickgate crypto: %s backend: %s\n", backend, strerror(-rc));
+		fprintf(stderr, "tickgate crypto: %s %s: %s\n", backend, card ? "card" : "backend",
+			strerror(-rc));
 		tg_crypto_engine_close(e);
 		free(buf);
 		return TG_EXIT_FAIL;
@@ -264,7 +287,9 @@ tg_crypto_cli_do(struct tg_crypto_cli_opts *o, const char *backend)
 		return TG_EXIT_FAIL;
 	}
 	if (rc) {
-		fprintf(stderr, "tickgate crypto: %s backend: %s\n", backend, strerror(-rc));
+		fprintf(stderr, "tickgate crypto: %s %s: %s\n", backend, card ? "card" : "backend",
+			strerror(-rc));
+		explicit_bzero(buf, len);
 		free(buf);
 		return TG_EXIT_FAIL;
 	}
@@ -284,23 +309,21 @@ tg_crypto_cli_do(struct tg_crypto_cli_opts *o, const char *backend)
 }
 
 /*
- * The subcommand: parse, refuse --card sim (no SM4 in the Verilated card
- * of this build), run, and leave no key behind in this process's memory.
+ * The subcommand: parse, run on the chosen card or backend (libgcrypt
+ * when no --card is given), and leave no key behind in this process's
+ * memory.
  */
 int
 tg_cmd_crypto(int argc, char **argv)
 {
-	struct tg_crypto_cli_opts o = { .card = "model", .iv_len = -1 };
+	struct tg_crypto_cli_opts o = { .card = "gcrypt", .iv_len = -1 };
 	int help = 0;
 	int rc = tg_crypto_cli_parse(argc, argv, &o, &help);
 
 	if (rc == TG_EXIT_OK && help)
 		fputs(tg_crypto_cli_help, stdout);
-	else if (rc == TG_EXIT_OK && !strcmp(o.card, "sim")) {
-		fprintf(stderr, "tickgate crypto: the Verilated card has no SM4 engine in this build\n");
-		rc = TG_EXIT_FAIL;
-	} else if (rc == TG_EXIT_OK)
-		rc = tg_crypto_cli_do(&o, !strcmp(o.card, "openssl") ? "openssl" : "gcrypt");
+	else if (rc == TG_EXIT_OK)
+		rc = tg_crypto_cli_do(&o, o.card);
 	explicit_bzero(o.key, sizeof(o.key));
 	free(o.aad);
 	return rc;

@@ -25,15 +25,21 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <rte_cycles.h>
+
 #include "cli/tg_cli.h"
 #include "book/tg_book.h"
 #include "tg_itch.h"
 #include "feedgen/tg_feedgen.h"
+#include "gateway/tg_gw.h"
+#include "order/tg_engine.h"
 
 #define TG_RUN_BURST		32
 #define TG_RUN_MBUFS		8191
 #define TG_RUN_RXD		1024
 #define TG_RUN_MAX_PORTS	2
+#define TG_RUN_GW_POLL_US	20	/* the order path waits at most this long behind a busy feed */
+#define TG_RUN_NAP_AFTER_MS	1000	/* a feed silent this long: the loop may sleep 1 ms in epoll */
 
 static const char tg_run_help[] =
 "usage: tickgate run [--config FILE] [--card sim|model] [--idle-ms N]\n"
@@ -46,6 +52,14 @@ static const char tg_run_help[] =
 "did. Port 0 is line A, port 1 (if any) line B; on one port, --line-b picks\n"
 "the line B destinations.\n"
 "\n"
+"With a [gateway] section in the config it also runs the order path beside\n"
+"the feed, in the same run-to-completion loop: the gateway of `tickgate\n"
+"gateway` (SoupBinTCP/OUCH, risk, matching, journal, clearing, surveillance),\n"
+"whose risk checks and halts take each traded stock's best bid and offer,\n"
+"last trade and trading state from the books. It prints \"listening on\n"
+"HOST:PORT\" once it takes logins, \"feed idle: ...\" each time the feed has\n"
+"been silent for idle-ms, and runs until SIGINT or SIGTERM (docs/operations.md).\n"
+"\n"
 "With no EAL arguments it runs the embedded default: a generated feed (lines\n"
 "A and B) replayed through the Verilated card (sim) on net_pcap with\n"
 "  --no-huge --no-pci --no-shconf --file-prefix=tickgate-PID -m 256 -l 0\n"
@@ -54,15 +68,26 @@ static const char tg_run_help[] =
 "  --config FILE    INI file (see --help-config); options given here win\n"
 "  --card sim|model the card backend (default sim)\n"
 "  --idle-ms N      stop once no frame arrived for N ms and the card is drained\n"
-"                   (default 500; 0 = run until SIGINT/SIGTERM)\n";
+"                   (default 500; 0 = run until SIGINT/SIGTERM); with [gateway]:\n"
+"                   say \"feed idle\" instead, and run until a signal\n";
 
 static const char tg_run_help_config[] =
-"[feed]                 ; keys of `tickgate run --config FILE`\n"
+"; keys of `tickgate run --config FILE` (docs/operations.md)\n"
+"[gateway]              ; present: the order path runs beside the feed\n"
+"listen   = 127.0.0.1:15000   ; SoupBinTCP; other keys: `tickgate gateway --help-config`\n"
+"journal  = /var/lib/tickgate ; journal directory (alerts.jsonl, clearing.txt beside it)\n"
+"stocks   = AAPL MSFT         ; tradable: their touch, last trade, state from the books\n"
+"; [user.NAME] [firm.NAME] [account.NAME] [risk] [engine]: docs/order-path.md\n"
+"; [fees] [fees.FIRM]: docs/post-trade.md    [surveillance]: docs/surveillance.md\n"
+"; [control] alerts = FILE     ; the alerts file (default <journal>/alerts.jsonl)\n"
+"\n"
+"[feed]\n"
 "card     = sim         ; card backend: sim | model | vfio\n"
 "device   = 0000:01:00.0 ; vfio: PCI address of the card\n"
 "filters  = 233.54.12.111:26477 ; up to 8 GROUP:PORT, space separated (absent: all UDP)\n"
 "line_b   = 233.54.12.112       ; destinations that are line B on a shared port\n"
-"idle_ms  = 500         ; stop after this long without frames (0: never)\n"
+"idle_ms  = 500         ; stop after this long without frames (0: never); with\n"
+"                       ; [gateway]: report the feed idle, run until a signal\n"
 "h2c_log2 = 10          ; H2C descriptors: 2^n\n"
 "c2h_log2 = 14          ; C2H records: 2^n\n"
 "orders   = 1048576     ; resting orders the order table holds\n"
@@ -70,6 +95,7 @@ static const char tg_run_help_config[] =
 
 static volatile sig_atomic_t tg_run_stop;
 
+/* SIGINT, SIGTERM: the loop ends after its pass (async-signal-safe: a flag). */
 static void
 tg_run_signal(int sig)
 {
@@ -84,8 +110,10 @@ struct tg_run_opts {
 	unsigned idle_ms;
 	unsigned h2c_log2, c2h_log2;
 	uint64_t orders;
+	int gateway;		/* the config has [gateway]: the order path runs too */
 };
 
+/* CLOCK_MONOTONIC in ns. */
 static uint64_t
 tg_now_ns(void)
 {
@@ -120,6 +148,7 @@ tg_run_load_config(const char *path, struct tg_run_opts *o)
 		o->c2h_log2 = (unsigned)strtoul(v, NULL, 0);
 	if ((v = rte_cfgfile_get_entry(cf, "feed", "orders")))
 		o->orders = strtoull(v, NULL, 0);
+	o->gateway = rte_cfgfile_has_section(cf, "gateway");
 	for (int pass = 0; pass < 2; pass++) {
 		const char *key = pass ? "line_b" : "filters";
 		char *list, *tok, *save;
@@ -183,21 +212,80 @@ tg_run_map_chunk(struct rte_mempool *mp, void *card,
 		fprintf(stderr, "tickgate run: cannot map mbuf memory for the card's DMA\n");
 }
 
+/*
+ * The order path beside the feed: the stocks whose books moved since the
+ * gateway last heard of them. A stock_locate the gateway said it does not
+ * trade is skipped from then on (a session's locates keep their symbol).
+ */
+struct tg_run_gw {
+	struct tg_gw *gw;
+	uint8_t *touched;		/* [65536]: on the list */
+	uint8_t *skip;			/* [65536]: the engine does not trade it */
+	uint16_t *list;
+	unsigned n;
+	uint64_t pushed;		/* tg_gw_market() calls */
+};
+
 /* Apply every ready record to the books; returns how many. */
 static unsigned
-tg_run_drain(struct tg_card *card, struct tg_book *book, struct tg_run_totals *t)
+tg_run_drain(struct tg_card *card, struct tg_book *book, struct tg_run_totals *t,
+	     struct tg_run_gw *g)
 {
 	const struct tg_event *ev[TG_RUN_BURST];
 	unsigned n, total = 0;
 
 	while ((n = tg_card_poll(card, ev, TG_RUN_BURST)) > 0) {
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = 0; i < n; i++) {
+			uint16_t loc = ev[i]->stock_locate;
+
 			tg_book_apply(book, ev[i]);
+			if (g && ev[i]->kind == TG_EV_MSG && loc && !g->touched[loc] &&
+			    !g->skip[loc]) {
+				g->touched[loc] = 1;
+				g->list[g->n++] = loc;
+			}
+		}
 		tg_card_release(card, n);
 		total += n;
 	}
 	t->records += total;
 	return total;
+}
+
+/*
+ * Reference data of every stock whose book moved, from the books to the
+ * gateway: best bid and offer, last trade, trading state ('H' messages).
+ * The gateway keeps only what changed and hands it to the engine at its
+ * next iteration.
+ */
+static void
+tg_run_push_market(struct tg_run_gw *g, const struct tg_book *book)
+{
+	for (unsigned k = 0; k < g->n; k++) {
+		uint16_t loc = g->list[k];
+		struct tg_book_stock_info si;
+		struct tg_engine_market mk;
+		struct tg_book_bbo bbo;
+		size_t len;
+
+		g->touched[loc] = 0;
+		tg_book_stock_info(book, loc, &si);
+		if (!si.symbol[0])
+			continue;	/* no directory yet: no symbol to trade */
+		tg_book_bbo(book, loc, &bbo);
+		memset(&mk, 0, sizeof(mk));
+		memset(mk.stock, ' ', sizeof(mk.stock));
+		len = strlen(si.symbol);
+		memcpy(mk.stock, si.symbol, len < sizeof(mk.stock) ? len : sizeof(mk.stock));
+		mk.bid = bbo.bid.orders ? bbo.bid.price : 0;
+		mk.ask = bbo.ask.orders ? bbo.ask.price : 0;
+		mk.last = si.last_price;
+		mk.state = si.trading_state;
+		g->pushed++;
+		if (tg_gw_market(g->gw, &mk) == -ENOENT)
+			g->skip[loc] = 1;
+	}
+	g->n = 0;
 }
 
 /* Give mbufs the card has finished with back to their pool. */
@@ -214,14 +302,24 @@ tg_run_reclaim(struct tg_card *card)
 /*
  * The hot loop: frames from each port into the card, records into the
  * books. No allocation, no syscalls but the clock read for the idle stop.
+ *
+ * With the order path, the gateway gets one bounded iteration
+ * (tg_gw_poll, a few system calls) whenever the feed had nothing, and at
+ * least every TG_RUN_GW_POLL_US behind a busy one; after the feed was
+ * silent for a second its iteration may sleep up to 1 ms in epoll, so an
+ * idle appliance does not spin a core on system calls. It then runs until
+ * a signal: the feed going idle is reported, not a stop.
  */
 static void
 tg_run_loop(const struct tg_run_opts *o, uint16_t nports, struct tg_card *card,
-	    struct tg_book *book, struct tg_run_totals *t)
+	    struct tg_book *book, struct tg_run_totals *t, struct tg_run_gw *g)
 {
 	struct rte_mbuf *pkts[TG_RUN_BURST];
 	uint64_t idle_ns = (uint64_t)o->idle_ms * 1000000u;
 	uint64_t last_rx = tg_now_ns();
+	uint64_t poll_every = rte_get_tsc_hz() / 1000000 * TG_RUN_GW_POLL_US;
+	uint64_t last_poll = rte_rdtsc();
+	bool idle_said = false;
 
 	while (!tg_run_stop) {
 		unsigned got = 0;
@@ -252,19 +350,42 @@ tg_run_loop(const struct tg_run_opts *o, uint16_t nports, struct tg_card *card,
 			last_rx = tg_now_ns();
 			if (!t->first_ns)
 				t->first_ns = last_rx;
+			idle_said = false;
 		}
-		tg_run_drain(card, book, t);
+		tg_run_drain(card, book, t, g);
 		tg_run_reclaim(card);
+		if (g) {
+			uint64_t now = rte_rdtsc();
+
+			if (g->n)
+				tg_run_push_market(g, book);
+			if (!got || now - last_poll >= poll_every) {
+				int nap = !got && tg_card_drained(card) &&
+					  tg_now_ns() - last_rx > TG_RUN_NAP_AFTER_MS * 1000000ull;
+
+				last_poll = now;
+				if (tg_gw_poll(g->gw, nap) <= 0)
+					break;	/* a journal failure: the order path cannot go on */
+			}
+			if (!got && !idle_said && idle_ns && tg_card_drained(card) &&
+			    tg_now_ns() - last_rx > idle_ns) {
+				printf("tickgate run: feed idle: %" PRIu64 " frames, %" PRIu64
+				       " records so far\n", t->frames[0] + t->frames[1], t->records);
+				fflush(stdout);
+				idle_said = true;
+			}
+			continue;
+		}
 		if (!got && idle_ns && tg_card_drained(card) &&
 		    tg_now_ns() - last_rx > idle_ns)
 			break;
 	}
 	/* Finish what the card holds before stopping. */
 	while (!tg_card_drained(card)) {
-		tg_run_drain(card, book, t);
+		tg_run_drain(card, book, t, NULL);
 		tg_run_reclaim(card);
 	}
-	tg_run_drain(card, book, t);
+	tg_run_drain(card, book, t, NULL);
 	tg_run_reclaim(card);
 	t->last_ns = tg_now_ns();
 }
@@ -354,6 +475,66 @@ tg_run_report(const struct tg_run_opts *o, struct tg_card *card,
 	(void)o;
 }
 
+/*
+ * The order path of the config's [gateway]: start the gateway (its
+ * journal replayed) and say where it listens. 0 or -1 (printed).
+ */
+static int
+tg_run_gw_start(const char *config, const struct tg_run_opts *o, struct tg_run_gw *g)
+{
+	struct tg_gw_opts go = { .config = config };
+	char err[512] = "";
+	int rc;
+
+	if (o->card.backend && (!strcmp(o->card.backend, "sim") || !strcmp(o->card.backend, "model")))
+		go.card = o->card.backend;
+	g->touched = calloc(65536, 1);
+	g->skip = calloc(65536, 1);
+	g->list = calloc(65536, sizeof(*g->list));
+	if (!g->touched || !g->skip || !g->list) {
+		fprintf(stderr, "tickgate run: out of memory\n");
+		return -1;
+	}
+	rc = tg_gw_new(&go, &g->gw, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "tickgate run: gateway: %s\n", err[0] ? err : strerror(-rc));
+		return -1;
+	}
+	if (tg_gw_sealed_address(g->gw))
+		printf("sealed listening on %s\n", tg_gw_sealed_address(g->gw));
+	printf("listening on %s\n", tg_gw_address(g->gw));
+	fflush(stdout);
+	return 0;
+}
+
+/* End of Session to every client, the clearing summary, the counters on stderr. 0 or -1. */
+static int
+tg_run_gw_stop(struct tg_run_gw *g)
+{
+	int rc = tg_gw_shutdown(g->gw);
+
+	printf("  order path %" PRIu64 " market updates offered to the gateway\n", g->pushed);
+	fflush(stdout);
+	tg_gw_print_stats(g->gw, stderr);
+	if (rc) {
+		fprintf(stderr, "tickgate run: the order path stopped on an error: %s\n",
+			strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* The gateway and the tables of the order path; a zeroed g is fine. */
+static void
+tg_run_gw_free(struct tg_run_gw *g)
+{
+	tg_gw_free(g->gw);
+	free(g->touched);
+	free(g->skip);
+	free(g->list);
+	memset(g, 0, sizeof(*g));
+}
+
 static char tg_run_feed_dir[64], tg_run_feed_path[96];
 
 /* The generated default feed is scratch: gone when tickgate exits. */
@@ -396,12 +577,13 @@ tg_run_default_feed(uint32_t *line_b_ip, uint16_t *line_b_port)
 	return path;
 }
 
+/* Options, EAL, ports, card, books (and the order path), the loop, the report. */
 int
 tg_cmd_run(int argc, char **argv)
 {
 	struct tg_run_opts o = { .idle_ms = 500 };
 	const char *config = NULL;
-	int eal_at = argc, rc, i;
+	int eal_at = argc, rc, i, idle_given = 0;
 
 	for (i = 1; i < argc; i++) {
 		int r;
@@ -423,6 +605,7 @@ tg_cmd_run(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--idle-ms") && i + 1 < argc) {
 			o.idle_ms = (unsigned)strtoul(argv[++i], NULL, 0);
+			idle_given = 1;
 			continue;
 		}
 		if ((r = tg_cli_card_option("run", &o.card, argc, argv, &i)) < 0)
@@ -435,6 +618,8 @@ tg_cmd_run(int argc, char **argv)
 		struct tg_run_opts f = { .idle_ms = o.idle_ms };
 		if (tg_run_load_config(config, &f))
 			return TG_EXIT_FAIL;
+		if (idle_given)
+			f.idle_ms = o.idle_ms;
 		if (o.card.backend)
 			f.card.backend = o.card.backend;
 		if (o.card.n_filters)
@@ -508,6 +693,7 @@ tg_cmd_run(int argc, char **argv)
 
 	struct tg_card *card = NULL;
 	struct tg_book *book = NULL;
+	struct tg_run_gw g = { 0 };
 	struct tg_card_config cc = { .device = o.device, .h2c_log2 = o.h2c_log2,
 				     .c2h_log2 = o.c2h_log2 };
 	struct tg_book_config bc = { .max_orders = (uint32_t)o.orders };
@@ -520,13 +706,20 @@ tg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (o.gateway && tg_run_gw_start(config, &o, &g))
+		goto out;
+
 	signal(SIGINT, tg_run_signal);
 	signal(SIGTERM, tg_run_signal);
+	signal(SIGPIPE, SIG_IGN);
 	struct tg_run_totals t = { 0 };
-	tg_run_loop(&o, nports, card, book, &t);
+	tg_run_loop(&o, nports, card, book, &t, g.gw ? &g : NULL);
 	tg_run_report(&o, card, book, &t, nports);
 	rc = TG_EXIT_OK;
+	if (g.gw && tg_run_gw_stop(&g))
+		rc = TG_EXIT_FAIL;
 out:
+	tg_run_gw_free(&g);
 	if (book)
 		tg_book_free(book);
 	if (card)

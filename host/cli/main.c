@@ -19,7 +19,18 @@ static const struct tg_cmd tg_cmds[] = {
 	{ "decode", tg_cmd_decode, "decode a captured feed through the card (jsonl or text)" },
 	{ "book", tg_cmd_book, "replay a captured feed and print one stock's book" },
 	{ "feedgen", tg_cmd_feedgen, "write a synthetic ITCH 5.0 / MoldUDP64 market to a pcap file" },
-	{ "crypto", tg_cmd_crypto, "SM4 ECB/CTR/GCM from stdin to stdout (libgcrypt or OpenSSL)" },
+	{ "crypto", tg_cmd_crypto, "SM4 ECB/CTR/GCM from stdin to stdout (card, libgcrypt or OpenSSL)" },
+	{ "gateway", tg_cmd_gateway, "the order path alone: SoupBinTCP/OUCH gateway, risk, matching, journal" },
+	{ "ouch", tg_cmd_ouch, "OUCH 4.2 client: JSON order commands in, every message received out" },
+	{ "passwd", tg_cmd_passwd, "hash a password read on stdin for a [user.*] section of the config" },
+	{ "settle", tg_cmd_settle, "clearing from the journal: positions, settlement file, database export" },
+	{ "alerts", tg_cmd_alerts, "surveillance replayed from the journal: the alerts the live run raised" },
+	{ "audit", tg_cmd_audit, "verify the control plane's SM3-chained audit log" },
+	{ "stats", tg_cmd_stats, "counters and latency percentiles of the running appliance" },
+	{ "top", tg_cmd_top, "a refreshing full-screen view of the running appliance" },
+	{ "risk", tg_cmd_risk, "show or set the running appliance's limits per firm and account" },
+	{ "kill", tg_cmd_kill, "kill switch: cancel and refuse an account's, a firm's or all orders" },
+	{ "resume", tg_cmd_resume, "undo a kill switch" },
 };
 
 static void

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The crypto engine: key slots, the checks every job passes before a
- * backend sees it, the queue of finished jobs that poll hands back, and
- * sealed messages (GCM with a per-slot deterministic nonce and a replay
- * window on the receiving side).
+ * backend or a card sees it, the queue of finished jobs that poll hands
+ * back, and sealed messages (GCM with a per-slot deterministic nonce and
+ * a replay window on the receiving side). A software engine runs each
+ * job in its backend inside submit; a card engine (tg_crypto_card.c)
+ * hands it to the card and finds it finished in a later poll.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,21 +13,28 @@
 #include <string.h>
 
 #include "crypto/tg_crypto_backend.h"
+#include "crypto/tg_crypto_card.h"
 
 struct tg_crypto_slot {
-	void *ks;		/* the backend's key state; NULL = empty */
+	void *ks;		/* software: the backend's key state */
+	int loaded;		/* a key is in the slot (here or on the card) */
 	uint32_t fixed;		/* nonce: fixed field */
 	uint64_t counter;	/* nonce: next invocation counter */
 	int exhausted;		/* counter 2^64 - 1 has been used */
 };
 
 struct tg_crypto_engine {
-	const struct tg_crypto_ops *ops;
+	const struct tg_crypto_ops *ops;	/* software; NULL on a card */
+	struct tg_crypto_card *card;		/* card; NULL in software */
+	const char *name;
 	struct tg_crypto_slot slot[TG_CRYPTO_KEY_SLOTS];
-	/* finished jobs not yet polled; free-running indices */
+	/* software: finished jobs not yet polled; free-running indices */
 	struct tg_crypto_job *done[TG_CRYPTO_QUEUE_DEPTH];
 	unsigned done_head, done_tail;
 };
+
+/* Card engines: the driver backend each one opens. */
+static const char *const tg_crypto_cards[] = { "sim", "model" };
 
 static const struct tg_crypto_ops *const tg_crypto_backends[] = {
 	&tg_crypto_gcrypt_ops,
@@ -35,22 +44,30 @@ static const struct tg_crypto_ops *const tg_crypto_backends[] = {
 /* Library set-up may run from several threads opening engines at once. */
 static pthread_mutex_t tg_crypto_init_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Open an engine on the backend called name, with every slot empty. */
+/*
+ * Open an engine on the backend called name, with every slot empty: a
+ * software backend, or a card of its own for "sim" and "model".
+ */
 int
 tg_crypto_engine_open(const char *backend, struct tg_crypto_engine **out)
 {
 	const struct tg_crypto_ops *ops = NULL;
+	const char *card = NULL;
 	struct tg_crypto_engine *e;
 	int rc = 0;
 
 	if (!backend || !out)
 		return -EINVAL;
+	*out = NULL;
 	for (size_t i = 0; i < sizeof(tg_crypto_backends) / sizeof(tg_crypto_backends[0]); i++)
 		if (!strcmp(backend, tg_crypto_backends[i]->name))
 			ops = tg_crypto_backends[i];
-	if (!ops)
+	for (size_t i = 0; i < sizeof(tg_crypto_cards) / sizeof(tg_crypto_cards[0]); i++)
+		if (!strcmp(backend, tg_crypto_cards[i]))
+			card = tg_crypto_cards[i];
+	if (!ops && !card)
 		return -ENOENT;
-	if (ops->init) {
+	if (ops && ops->init) {
 		pthread_mutex_lock(&tg_crypto_init_lock);
 		rc = ops->init();
 		pthread_mutex_unlock(&tg_crypto_init_lock);
@@ -61,68 +78,107 @@ tg_crypto_engine_open(const char *backend, struct tg_crypto_engine **out)
 	if (!e)
 		return -ENOMEM;
 	e->ops = ops;
+	e->name = ops ? ops->name : card;
+	if (card) {
+		rc = tg_crypto_card_open(card, &e->card);
+		if (rc) {
+			free(e);
+			return rc;
+		}
+	}
 	*out = e;
 	return 0;
 }
 
-/* Every slot wiped, then the engine freed. */
+/*
+ * Every slot wiped, then the engine freed. A card engine lets its jobs in
+ * flight finish first; closing the card unloads its slots.
+ */
 void
 tg_crypto_engine_close(struct tg_crypto_engine *e)
 {
 	if (!e)
 		return;
-	for (unsigned s = 0; s < TG_CRYPTO_KEY_SLOTS; s++)
-		tg_crypto_key_unload(e, s);
+	if (e->card)
+		tg_crypto_card_close(e->card);
+	else
+		for (unsigned s = 0; s < TG_CRYPTO_KEY_SLOTS; s++)
+			tg_crypto_key_unload(e, s);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
 }
 
-/* The backend's name: "gcrypt" or "openssl". */
+/* The backend's name: "gcrypt", "openssl", "sim" or "model". */
 const char *
 tg_crypto_backend(const struct tg_crypto_engine *e)
 {
-	return e->ops->name;
+	return e->name;
+}
+
+/* The card under a card engine (for tools and tests), else NULL. */
+struct tg_card *
+tg_crypto_engine_card(struct tg_crypto_engine *e)
+{
+	return e && e->card ? tg_crypto_card_dev(e->card) : NULL;
 }
 
 /*
- * Expand the key into the slot; the old key state is freed (and wiped by
- * the backend) only once the new one exists, so a failed load leaves the
- * slot as it was.
+ * Expand the key into the slot; in software the old key state is freed
+ * (and wiped by the backend) only once the new one exists, so a failed
+ * load leaves the slot as it was. On a card the key goes to the card's
+ * slot once the jobs submitted before have finished; a failed load there
+ * leaves the slot empty (the card's slot may have been overwritten).
  */
 int
 tg_crypto_key_load(struct tg_crypto_engine *e, unsigned slot,
 		   const uint8_t key[TG_CRYPTO_KEY_LEN])
 {
 	struct tg_crypto_slot *s;
-	void *ks;
+	void *ks = NULL;
 	int rc;
 
 	if (!e || !key || slot >= TG_CRYPTO_KEY_SLOTS)
 		return -EINVAL;
-	rc = e->ops->key_new(key, &ks);
-	if (rc)
-		return rc;
 	s = &e->slot[slot];
-	e->ops->key_free(s->ks);
+	if (e->card) {
+		rc = tg_crypto_card_key_load(e->card, slot, key);
+		if (rc) {
+			memset(s, 0, sizeof(*s));
+			return rc;
+		}
+	} else {
+		rc = e->ops->key_new(key, &ks);
+		if (rc)
+			return rc;
+		e->ops->key_free(s->ks);
+	}
 	s->ks = ks;
+	s->loaded = 1;
 	s->fixed = 0;
 	s->counter = 0;
 	s->exhausted = 0;
 	return 0;
 }
 
-/* Empty the slot; its key state is wiped by the backend as it is freed. */
+/*
+ * Empty the slot; in software its key state is wiped by the backend as it
+ * is freed, on a card the card's slot is unloaded.
+ */
 int
 tg_crypto_key_unload(struct tg_crypto_engine *e, unsigned slot)
 {
 	struct tg_crypto_slot *s;
+	int rc = 0;
 
 	if (!e || slot >= TG_CRYPTO_KEY_SLOTS)
 		return -EINVAL;
 	s = &e->slot[slot];
-	e->ops->key_free(s->ks);
+	if (e->card)
+		rc = s->loaded ? tg_crypto_card_key_unload(e->card, slot) : 0;
+	else
+		e->ops->key_free(s->ks);
 	memset(s, 0, sizeof(*s));
-	return 0;
+	return rc;
 }
 
 /*
@@ -133,7 +189,9 @@ tg_crypto_key_unload(struct tg_crypto_engine *e, unsigned slot)
 static int
 tg_crypto_job_ok(const struct tg_crypto_engine *e, const struct tg_crypto_job *job)
 {
-	if (job->key_slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[job->key_slot].ks)
+	if (job->key_slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[job->key_slot].loaded)
+		return 0;
+	if (e->card && !tg_crypto_card_fits(job))
 		return 0;
 	if (job->op != TG_CRYPTO_ENCRYPT && job->op != TG_CRYPTO_DECRYPT)
 		return 0;
@@ -180,6 +238,16 @@ tg_crypto_submit(struct tg_crypto_engine *e, struct tg_crypto_job *jobs,
 
 	if (!e || (!jobs && n))
 		return -EINVAL;
+	if (e->card) {
+		while (taken < n && tg_crypto_card_room(e->card)) {
+			struct tg_crypto_job *job = &jobs[taken++];
+
+			job->status = -EINPROGRESS;
+			tg_crypto_card_push(e->card, job, tg_crypto_job_ok(e, job));
+		}
+		tg_crypto_card_pump(e->card);
+		return (int)taken;
+	}
 	while (taken < n && e->done_tail - e->done_head < TG_CRYPTO_QUEUE_DEPTH) {
 		struct tg_crypto_job *job = &jobs[taken++];
 
@@ -199,6 +267,8 @@ tg_crypto_poll(struct tg_crypto_engine *e, struct tg_crypto_job **done,
 
 	if (!e || !done)
 		return 0;
+	if (e->card)
+		return tg_crypto_card_poll(e->card, done, max);
 	while (n < max && e->done_head != e->done_tail)
 		done[n++] = e->done[e->done_head++ % TG_CRYPTO_QUEUE_DEPTH];
 	return n;
@@ -215,6 +285,8 @@ tg_crypto_run(struct tg_crypto_engine *e, struct tg_crypto_job *job)
 	if (!e || !job)
 		return -EINVAL;
 	job->status = -EINPROGRESS;
+	if (e->card)
+		return tg_crypto_card_run(e->card, job, tg_crypto_job_ok(e, job));
 	tg_crypto_exec(e, job);
 	return job->status;
 }
@@ -245,7 +317,7 @@ int
 tg_crypto_seal_init(struct tg_crypto_engine *e, unsigned slot, uint32_t fixed,
 		    uint64_t counter)
 {
-	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].ks)
+	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].loaded)
 		return -EINVAL;
 	e->slot[slot].fixed = fixed;
 	e->slot[slot].counter = counter;
@@ -258,7 +330,7 @@ int
 tg_crypto_seal_counter(const struct tg_crypto_engine *e, unsigned slot,
 		       uint64_t *next, int *exhausted)
 {
-	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].ks)
+	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].loaded)
 		return -EINVAL;
 	if (next)
 		*next = e->slot[slot].counter;
@@ -282,7 +354,7 @@ tg_crypto_seal(struct tg_crypto_engine *e, unsigned slot,
 	struct tg_crypto_slot *s;
 	size_t total = (size_t)len + TG_CRYPTO_SEAL_OVERHEAD;
 
-	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].ks || !out ||
+	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].loaded || !out ||
 	    (!pt && len) || (!aad && aad_len))
 		return -EINVAL;
 	if (out_cap < total)
@@ -367,7 +439,7 @@ tg_crypto_open(struct tg_crypto_engine *e, unsigned slot,
 	size_t len;
 	uint64_t counter;
 
-	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].ks ||
+	if (!e || slot >= TG_CRYPTO_KEY_SLOTS || !e->slot[slot].loaded ||
 	    (!msg && msg_len) || (!aad && aad_len))
 		return -EINVAL;
 	if (msg_len < TG_CRYPTO_SEAL_OVERHEAD ||

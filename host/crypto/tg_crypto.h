@@ -10,6 +10,9 @@
  *   "openssl"  OpenSSL's EVP SM4-ECB / SM4-CTR, with GCM built here from
  *              the CTR keystream and a GHASH written from SP 800-38D: the
  *              independent reference the tests compare against.
+ *   "model"    a card of its own, the C reference model, through the
+ *              driver's rings (docs/card-interface.md section 9).
+ *   "sim"      a card of its own, the Verilated RTL, likewise.
  *
  * A job is shaped like a descriptor on the card's ring: it names the key
  * by slot, points at source and destination buffers, and carries the IV,
@@ -19,7 +22,9 @@
  *
  * Keys never leave the engine: a slot can be loaded, replaced and
  * unloaded, never read. Every copy of key material (round keys, the GHASH
- * key) is wiped when its slot is unloaded or the engine closed.
+ * key) is wiped when its slot is unloaded or the engine closed. On a card
+ * engine the key goes into the card's write-only slot and no copy stays
+ * in host memory once the load returns.
  *
  * An engine is not thread-safe: one per thread, or the caller locks.
  */
@@ -36,6 +41,9 @@
 #define TG_CRYPTO_CTR_IV_LEN	16	/* CTR: the initial counter block */
 #define TG_CRYPTO_GCM_IV_LEN	12	/* GCM: 96-bit IV only */
 #define TG_CRYPTO_TAG_LEN	16	/* GCM: full 128-bit tag */
+/* Card engines: one GCM job is one card job, so at most these (ECB and CTR are split). */
+#define TG_CRYPTO_CARD_MAX_GCM	(1u << 24)	/* GCM text bytes */
+#define TG_CRYPTO_CARD_MAX_AAD	(1u << 16)	/* GCM AAD bytes */
 
 enum tg_crypto_mode {
 	TG_CRYPTO_ECB = 1,	/* no padding: len a multiple of 16 */
@@ -52,7 +60,11 @@ enum tg_crypto_op {
  * One unit of work. The caller fills every field but status; for GCM the
  * tag is written on encrypt and read on decrypt. src and dst are the same
  * buffer or do not overlap. From submit until poll hands the job back, the
- * job and every buffer it points at belong to the engine.
+ * job and every buffer it points at belong to the engine: in particular a
+ * job must not read a buffer that another job in flight writes (a card
+ * overlaps jobs, reading one's source while earlier ones are still in the
+ * cipher), so a chain of jobs each taking the last one's output runs one
+ * job at a time.
  *
  * status after completion:
  *   0         done
@@ -60,8 +72,12 @@ enum tg_crypto_op {
  *             so no unauthenticated plaintext is ever left behind
  *   -EINVAL   a bad job (unknown mode or op, empty or out-of-range key
  *             slot, ECB length not a multiple of 16, wrong IV length, AAD
- *             outside GCM, NULL buffer); dst untouched
- *   -EIO      the backend's library failed (out of memory); dst zeroed
+ *             outside GCM, NULL buffer; on a card engine also GCM text
+ *             above TG_CRYPTO_CARD_MAX_GCM or AAD above _MAX_AAD, or a job
+ *             the card refused as BAD_JOB); dst untouched
+ *   -EIO      the backend's library failed (out of memory), or the card
+ *             went wrong (no progress, a result that matches no job);
+ *             dst zeroed
  */
 struct tg_crypto_job {
 	uint8_t mode;			/* enum tg_crypto_mode */
@@ -81,19 +97,28 @@ struct tg_crypto_job {
 struct tg_crypto_engine;
 
 /*
- * Open an engine on the named backend ("gcrypt" or "openssl"), every key
- * slot empty. 0 or -errno (-ENOENT: no such backend).
+ * Open an engine on the named backend ("gcrypt", "openssl", or a card:
+ * "model", "sim"), every key slot empty. 0 or -errno (-ENOENT: no such
+ * backend; -ENOTSUP: the card has no SM4 engine; a card that cannot be
+ * opened gives the driver's error, with its message on stderr).
  */
 int tg_crypto_engine_open(const char *backend, struct tg_crypto_engine **out);
 /* Unload every key slot (wiping it) and free the engine; NULL is fine. */
 void tg_crypto_engine_close(struct tg_crypto_engine *e);
 /* The backend's name, as given to tg_crypto_engine_open(). */
 const char *tg_crypto_backend(const struct tg_crypto_engine *e);
+/*
+ * The card a card engine runs on, for tools and tests (counters, raw
+ * registers); NULL for a software engine. Its rings are the engine's.
+ */
+struct tg_card;
+struct tg_card *tg_crypto_engine_card(struct tg_crypto_engine *e);
 
 /*
  * Load a 16-byte key into slot (replacing and wiping what was there) and
  * reset the slot's nonce state (fixed field 0, counter 0). The caller's
- * copy of the key is not kept; wipe it when done. 0 or -errno.
+ * copy of the key is not kept; wipe it when done. On a card engine, jobs
+ * submitted before the load finish under the old key first. 0 or -errno.
  */
 int tg_crypto_key_load(struct tg_crypto_engine *e, unsigned slot,
 		       const uint8_t key[TG_CRYPTO_KEY_LEN]);

@@ -9,6 +9,7 @@
  * check it at 2^64 and 2^128).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,19 +28,28 @@ struct tg_gcry_key {
  * libgcrypt must be initialised by the program before use. If nothing
  * else in the process did it, do it here: no secure memory (key states
  * are wiped by libgcrypt when their handles close), then mark it done.
+ * Engines and card models may be opened from several threads at once,
+ * so the check and the set-up happen under one lock.
  */
 static int
 tg_gcry_init(void)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int rc = 0;
+
+	pthread_mutex_lock(&lock);
 	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-		if (!gcry_check_version(GCRYPT_VERSION))
-			return -ENOTSUP;
-		gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-		gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+		if (!gcry_check_version(GCRYPT_VERSION)) {
+			rc = -ENOTSUP;
+		} else {
+			gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+			gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+		}
 	}
-	if (gcry_cipher_algo_info(GCRY_CIPHER_SM4, GCRYCTL_TEST_ALGO, NULL, NULL))
-		return -ENOTSUP;
-	return 0;
+	pthread_mutex_unlock(&lock);
+	if (!rc && gcry_cipher_algo_info(GCRY_CIPHER_SM4, GCRYCTL_TEST_ALGO, NULL, NULL))
+		rc = -ENOTSUP;
+	return rc;
 }
 
 /* Close every handle; libgcrypt wipes a handle's memory on close. */

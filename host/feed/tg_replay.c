@@ -80,7 +80,14 @@ tg_parse_ip_port(const char *s, uint32_t *ip, uint16_t *port)
 	return 0;
 }
 
-/* Hand every available record to fn; returns 1 if fn asked to stop. */
+/*
+ * Hand every available record to fn; returns 1 if fn asked to stop. When
+ * crypto jobs share the card, their result records never come out of
+ * tg_card_poll (the driver routes them to its crypto completion queue and
+ * returns their slots with the feed records around them), and the H2C
+ * slots of consumed jobs are freed by tg_card_reclaim without a cookie:
+ * fn and the frame slots below only ever see frames and feed records.
+ */
 static int
 tg_replay_drain(struct tg_card *card, tg_replay_fn fn, void *ctx,
 		struct tg_replay_stats *st)
@@ -122,9 +129,11 @@ tg_replay_pcap(struct tg_card *card, const char *path,
 
 	/*
 	 * Frames wait in slots until the card hands them back; slots are
-	 * reused in ring order, so one per H2C descriptor is enough.
+	 * reused in ring order, so one per H2C descriptor is enough. Sized by
+	 * the ring, not by its free room now: crypto jobs on the same card
+	 * may hold slots at the start and free them later.
 	 */
-	unsigned nslots = tg_card_h2c_space(card) + 1;
+	unsigned nslots = tg_card_h2c_size(card) + 1;
 	uint8_t *slots = aligned_alloc(64, (size_t)nslots * TG_REPLAY_SLOT);
 	if (!slots) {
 		pcap_close(pc);

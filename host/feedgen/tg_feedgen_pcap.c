@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_ip.h>
+
+
 #include "feedgen/tg_feedgen.h"
 #include "feedgen/tg_feedgen_rng.h"
 
@@ -63,26 +66,6 @@ fg_be(uint8_t *p, uint64_t v, unsigned n)
 		p[k] = (uint8_t)(v >> (8 * (n - 1 - k)));
 }
 
-/* Ones'-complement sum of 16-bit big-endian words, not yet folded. */
-static uint32_t
-fg_sum(const uint8_t *p, size_t n, uint32_t acc)
-{
-	for (size_t k = 0; k + 1 < n; k += 2)
-		acc += (uint32_t)p[k] << 8 | p[k + 1];
-	if (n & 1)
-		acc += (uint32_t)p[n - 1] << 8;
-	return acc;
-}
-
-/* Fold a ones'-complement sum and complement it: the checksum field. */
-static uint16_t
-fg_fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
-
 /*
  * Ethernet (VLAN-tagged if asked), IPv4 and UDP around a MoldUDP64
  * payload, for line 0 (A) or 1 (B). Returns the frame length.
@@ -94,7 +77,7 @@ fg_build(struct fg_writer *w, int line, const uint8_t *payload, uint32_t plen,
 	const struct tg_feedgen_opts *o = w->o;
 	uint32_t dst = o->dst_ip[line];
 	uint8_t *ip, *udp;
-	uint32_t off = 12, acc;
+	uint32_t off = 12;
 
 	f[0] = 0x01;		/* IPv4 multicast MAC: 01:00:5e + low 23 bits */
 	f[1] = 0x00;
@@ -126,18 +109,16 @@ fg_build(struct fg_writer *w, int line, const uint8_t *payload, uint32_t plen,
 	fg_be(ip + 10, 0, 2);
 	fg_be(ip + 12, o->src_ip, 4);
 	fg_be(ip + 16, dst, 4);
-	fg_be(ip + 10, fg_fold(fg_sum(ip, 20, 0)), 2);
+	/* DPDK's checksums return host order: byte-swap into the field */
+	fg_be(ip + 10, rte_be_to_cpu_16(rte_ipv4_cksum((const struct rte_ipv4_hdr *)ip)), 2);
 
 	fg_be(udp, FG_SPORT + line, 2);
 	fg_be(udp + 2, o->dst_port[line], 2);
 	fg_be(udp + 4, 8 + plen, 2);
 	fg_be(udp + 6, 0, 2);
 	memcpy(udp + 8, payload, plen);
-	/* pseudo-header: addresses, protocol, UDP length */
-	acc = fg_sum(ip + 12, 8, 17 + 8 + plen);
-	acc = fg_sum(udp, 8 + plen, acc);
-	acc = fg_fold(acc);
-	fg_be(udp + 6, acc ? acc : 0xffff, 2);
+	fg_be(udp + 6, rte_be_to_cpu_16(rte_ipv4_udptcp_cksum(
+		(const struct rte_ipv4_hdr *)ip, udp)), 2);
 	return (uint32_t)(udp + 8 + plen - f);
 }
 

@@ -359,7 +359,7 @@ test_regs(struct tg_vcard *vc)
 
 	TB_CHECK(tg_vcard_reg_read(vc, TG_REG_ID) == TG_CARD_ID, "ID");
 	TB_CHECK(tg_vcard_reg_read(vc, TG_REG_VERSION) == TG_CARD_VERSION, "VERSION");
-	TB_CHECK(tg_vcard_reg_read(vc, TG_REG_CAPS) == 0x01080808u, "CAPS %#x",
+	TB_CHECK(tg_vcard_reg_read(vc, TG_REG_CAPS) == 0x03080808u, "CAPS %#x",
 		 tg_vcard_reg_read(vc, TG_REG_CAPS));
 	tg_vcard_reg_write(vc, TG_REG_SCRATCH, 0xA5A55A5Au);
 	TB_CHECK(tg_vcard_reg_read(vc, TG_REG_SCRATCH) == 0xA5A55A5Au, "SCRATCH");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The C reference model of the card (docs/card-interface.md, sections 2-6).
+ * The C reference model of the card (docs/card-interface.md, sections 2-9).
  *
  * The model does in software what the RTL does in gates, with the same
  * observable results: the same records in the same order and the same
@@ -9,7 +9,8 @@
  * records) is built for speed: per-type tables are computed once from the
  * ITCH table of drivers/tg_itch.c, records are written straight into the
  * C2H ring, and a record body is built with a few byte shuffles instead
- * of a walk over the type's fields.
+ * of a walk over the type's fields. Crypto jobs (section 9) share the
+ * rings; their SM4 engine is tg_model_sm4.c.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "tg_card_abi.h"
 #include "tg_itch.h"
 #include "tg_model.h"
+#include "tg_model_sm4.h"
 
 #define TG_MODEL_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define TG_MODEL_UNLIKELY(x)	__builtin_expect(!!(x), 0)
@@ -48,10 +50,10 @@
 #define TG_MODEL_STATE_VALID	(1u << 0)
 #define TG_MODEL_STATE_ENDED	(1u << 1)
 
-/* CAPS: 8 filters, 8 session slots, 8 bytes per beat, feed decoder. */
+/* CAPS: 8 filters, 8 session slots, 8 bytes per beat, feed decoder, SM4. */
 #define TG_MODEL_CAPS		((uint32_t)TG_CARD_N_FILTERS | \
 				 (uint32_t)TG_CARD_N_SESSIONS << 8 | \
-				 8u << 16 | 1u << 24)
+				 8u << 16 | 1u << 24 | 1u << 25)
 
 struct tg_model_filter {
 	uint32_t dst_ip;
@@ -110,6 +112,10 @@ struct tg_model {
 	uint32_t c2h_head;
 	uint32_t c2h_tail;
 	struct tg_model_filter filter[TG_CARD_N_FILTERS];
+
+	/* SM4: key slots; whether the job at the H2C head waited for C2H room */
+	struct tg_model_sm4 *sm4;
+	bool job_waited;
 };
 
 /* Big-endian loads from wire bytes at any alignment. */
@@ -606,11 +612,12 @@ tg_model_reset(struct tg_model *m)
 	m->h2c_head = 0;
 	m->c2h_head = 0;
 	m->c2h_tail = 0;
+	m->job_waited = false;
 }
 
 /*
- * A card as after power-up: every register 0, tables computed. NULL if
- * out of memory.
+ * A card as after power-up: every register 0, tables computed, every key
+ * slot empty. NULL if out of memory or libgcrypt has no SM4.
  */
 struct tg_model *
 tg_model_new(void)
@@ -622,17 +629,25 @@ tg_model_new(void)
 	if (!m)
 		return NULL;
 	memset(m, 0, sz);
-	if (!tg_model_init_types(m)) {
+	m->sm4 = tg_model_sm4_new();
+	if (!m->sm4 || !tg_model_init_types(m)) {
+		tg_model_sm4_free(m->sm4);
 		free(m);
 		return NULL;
 	}
 	return m;
 }
 
-/* Release a model; the host memory it was pointed at stays the host's. */
+/*
+ * Release a model, its key slots wiped; the host memory it was pointed at
+ * stays the host's.
+ */
 void
 tg_model_free(struct tg_model *m)
 {
+	if (!m)
+		return;
+	tg_model_sm4_free(m->sm4);
 	free(m);
 }
 
@@ -751,6 +766,8 @@ tg_model_reg_read(struct tg_model *m, uint32_t off)
 		return m->c2h_head;
 	case TG_REG_C2H_TAIL:
 		return m->c2h_tail;
+	case TG_REG_KEY_STATUS:
+		return tg_model_sm4_status(m->sm4);
 	}
 	return tg_model_read_table(m, off);
 }
@@ -807,6 +824,13 @@ tg_model_reg_write(struct tg_model *m, uint32_t off, uint32_t val)
 	case TG_REG_C2H_HEAD:
 		__atomic_store_n(&m->c2h_head, val, __ATOMIC_RELEASE);
 		return;
+	case TG_REG_KEY_DATA(0):
+	case TG_REG_KEY_DATA(1):
+	case TG_REG_KEY_DATA(2):
+	case TG_REG_KEY_DATA(3):
+	case TG_REG_KEY_CMD:
+		tg_model_sm4_reg_write(m->sm4, off, val);
+		return;
 	}
 	if (off >= 0x100 && off < 0x100 + 16 * TG_CARD_N_FILTERS) {
 		struct tg_model_filter *f = &m->filter[(off - 0x100) / 16];
@@ -826,10 +850,40 @@ tg_model_reg_write(struct tg_model *m, uint32_t off, uint32_t val)
 }
 
 /*
- * The DMA engine (sections 3-4): descriptors from the H2C ring, in order,
- * while the budget lasts and the C2H ring has room for the frame's most
- * records; records to the C2H ring; the head and its write-back after each
- * descriptor.
+ * A crypto job (section 9) whose C2H slot is reserved: the job block is
+ * read, the job run (dst written), then its result record is published
+ * like an event record, the header word with the phase bit last.
+ */
+static void
+tg_model_crypto_job(struct tg_model *m, uint64_t addr, struct tg_model_out *o)
+{
+	struct tg_crypto_job_block jb;
+	struct tg_crypto_result res;
+	struct tg_crypto_result *slot = (struct tg_crypto_result *)&o->ring[o->tail & o->mask];
+	uint32_t hdr;
+	uint8_t st;
+
+	memcpy(&jb, (const void *)(uintptr_t)addr, sizeof(jb));
+	st = tg_model_sm4_job(m->sm4, &jb, &res);
+	m->cnt[TG_CNT_CRYPTO_JOBS]++;
+	if (st == TG_CRYPTO_ST_BAD_JOB) {
+		m->cnt[TG_CNT_CRYPTO_BAD_JOB]++;
+	} else {
+		m->cnt[TG_CNT_CRYPTO_BYTES] += res.len;
+		if (st == TG_CRYPTO_ST_TAG_FAIL)
+			m->cnt[TG_CNT_CRYPTO_TAG_FAIL]++;
+	}
+	memcpy((uint8_t *)slot + 4, (const uint8_t *)&res + 4, sizeof(res) - 4);
+	memcpy(&hdr, &res, sizeof(hdr));
+	tg_model_commit(o, (struct tg_event *)slot, hdr, 1);
+}
+
+/*
+ * The DMA engine (sections 3-4, 9): descriptors from the H2C ring, in
+ * order, while the budget lasts and the C2H ring has room for the frame's
+ * most records or the job's one result; records to the C2H ring; the head
+ * and its write-back after each descriptor. A job that finds no room is
+ * counted in CRYPTO_WAITS once, when it first has to wait.
  */
 unsigned
 tg_model_run(struct tg_model *m, unsigned budget)
@@ -860,14 +914,26 @@ tg_model_run(struct tg_model *m, unsigned budget)
 		struct tg_h2c_desc d;
 
 		memcpy(&d, &dring[head & hmask], sizeof(d));
-		if (d.kind != TG_DESC_FEED_FRAME || d.len == 0 || d.len > TG_MAX_FRAME) {
-			m->cnt[TG_CNT_ERR_DESC]++;
-		} else {
+		if (TG_MODEL_LIKELY(d.kind == TG_DESC_FEED_FRAME && d.len != 0 &&
+				    d.len <= TG_MAX_FRAME)) {
 			if (tg_model_c2h_free(m, o.tail, cshift) < d.len / 8u + 2)
 				break;
 			tg_model_frame(m, (const uint8_t *)(uintptr_t)d.addr, d.len,
 				       d.flags & TG_DESC_LINE_B, &o, 1);
 			m->c2h_tail = o.tail;
+		} else if (d.kind == TG_DESC_CRYPTO_JOB && d.len == TG_CRYPTO_JOB_BLOCK_LEN) {
+			if (tg_model_c2h_free(m, o.tail, cshift) < 1) {
+				if (!m->job_waited) {
+					m->job_waited = true;
+					m->cnt[TG_CNT_CRYPTO_WAITS]++;
+				}
+				break;
+			}
+			m->job_waited = false;
+			tg_model_crypto_job(m, d.addr, &o);
+			m->c2h_tail = o.tail;
+		} else {
+			m->cnt[TG_CNT_ERR_DESC]++;
 		}
 		m->cnt[TG_CNT_H2C_DESCS]++;
 		head++;

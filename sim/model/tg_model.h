@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The C reference model of the card: the registers, the DMA engine and the
- * feed pipeline of docs/card-interface.md, bit-exact with rtl/ (same
- * records in the same order, same counters), and fast. Host memory is
- * reached directly: IOVA = VA.
+ * The C reference model of the card: the registers, the DMA engine, the
+ * feed pipeline and the SM4 crypto jobs of docs/card-interface.md,
+ * bit-exact with rtl/ (same records in the same order, same result
+ * records and dst bytes, same counters), and fast. Host memory is reached
+ * directly: IOVA = VA. Key slots are write-only here too: KEY_STATUS is
+ * the one crypto register that reads back anything.
  */
 #ifndef TG_MODEL_H
 #define TG_MODEL_H
@@ -27,8 +29,10 @@ void tg_model_reg_write(struct tg_model *m, uint32_t off, uint32_t val);
 
 /*
  * Let the card work: consume up to budget H2C descriptors (fewer if the
- * ring is empty or the C2H ring lacks room), writing records and the head
- * write-back to host memory. Returns descriptors consumed.
+ * ring is empty or the C2H ring lacks room), writing records, crypto
+ * results and their dst bytes, and the head write-back to host memory.
+ * A crypto job runs to completion when its descriptor is consumed.
+ * Returns descriptors consumed.
  */
 unsigned tg_model_run(struct tg_model *m, unsigned budget);
 
