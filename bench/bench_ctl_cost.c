@@ -16,6 +16,7 @@
  *
  * usage: bench_ctl_cost [--clients C] [--window W] [--seconds S] [--runs R]
  *                       [--scrape-ms MS] [--stats-ms MS] [--kills K] [--dir DIR]
+ * (--scrape-ms 0 or --stats-ms 0: that poller off)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -81,7 +82,7 @@ pct(const uint64_t *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
-/* Median of n doubles (sorts them). */
+/* qsort order for doubles. */
 static int
 cmp_d(const void *a, const void *b)
 {
@@ -90,6 +91,7 @@ cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Median of n doubles (sorts them). */
 static double
 median(double *v, unsigned n)
 {
@@ -155,6 +157,7 @@ struct client {
 	} w[MAX_WINDOW];
 };
 
+/* Request n of a client as an order token (at most 14 characters). */
 static void
 token(char out[15], unsigned client, uint64_t n)
 {
@@ -184,6 +187,7 @@ login(const char *addr, unsigned id)
 	return c;
 }
 
+/* A day buy order of shares at price (p4) in AAPL. */
 static void
 send_enter(struct tg_ouch_client *c, const char *tok, uint32_t shares, uint32_t price)
 {
@@ -204,6 +208,7 @@ send_enter(struct tg_ouch_client *c, const char *tok, uint32_t shares, uint32_t 
 	tg_ouch_client_send(c, &m);
 }
 
+/* Cancel the whole of an order. */
 static void
 send_cancel(struct tg_ouch_client *c, const char *tok)
 {
@@ -240,6 +245,17 @@ struct result {
 static volatile int pollers_stop;
 static unsigned n_scrapes, n_stats;
 
+/* Sleep ms, in slices, so a stop is seen soon. */
+static void
+nap_ms(unsigned ms)
+{
+	for (unsigned slept = 0; slept < ms && !pollers_stop; slept += 10) {
+		struct timespec t = { 0, (long)(ms - slept < 10 ? ms - slept : 10) * 1000000L };
+
+		nanosleep(&t, NULL);
+	}
+}
+
 /* GET /metrics every opt_scrape_ms. */
 static void *
 scrape_loop(void *arg)
@@ -260,7 +276,7 @@ scrape_loop(void *arg)
 			n_scrapes++;
 		}
 		close(fd);
-		usleep(opt_scrape_ms * 1000);
+		nap_ms(opt_scrape_ms);
 	}
 	return NULL;
 }
@@ -278,13 +294,17 @@ stats_loop(void *arg)
 		    json_is_true(json_object_get(r, "ok")))
 			n_stats++;
 		json_decref(r);
-		usleep(opt_stats_ms * 1000);
+		nap_ms(opt_stats_ms);
 	}
 	return NULL;
 }
 
 /* ---- one measurement ---- */
 
+/*
+ * One measurement of opt_seconds against the gateway at addr (its loop's
+ * CPU clock gw_cpu), with the pollers when polled.
+ */
 static void
 run(const char *addr, clockid_t gw_cpu, int polled, struct result *res)
 {
@@ -305,8 +325,10 @@ run(const char *addr, clockid_t gw_cpu, int polled, struct result *res)
 	pollers_stop = 0;
 	n_scrapes = n_stats = 0;
 	if (polled) {
-		pthread_create(&ts, NULL, scrape_loop, NULL);
-		pthread_create(&tt, NULL, stats_loop, NULL);
+		if (opt_scrape_ms)
+			pthread_create(&ts, NULL, scrape_loop, NULL);
+		if (opt_stats_ms)
+			pthread_create(&tt, NULL, stats_loop, NULL);
 		usleep(50000);
 	}
 	for (unsigned i = 0; i < opt_clients; i++)
@@ -364,10 +386,10 @@ run(const char *addr, clockid_t gw_cpu, int polled, struct result *res)
 	res->cpu_ns = ((double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec)) /
 		      (done ? done : 1);
 	pollers_stop = 1;
-	if (polled) {
+	if (polled && opt_scrape_ms)
 		pthread_join(ts, NULL);
+	if (polled && opt_stats_ms)
 		pthread_join(tt, NULL);
-	}
 	res->scrapes = n_scrapes;
 	res->stats = n_stats;
 	qsort(lat, n, sizeof(*lat), cmp_u64);
@@ -473,6 +495,7 @@ kill_log(uint64_t *after, uint64_t *applied, unsigned *n, unsigned max)
 		fclose(f);
 }
 
+/* A gateway's loop, as `tickgate gateway` runs it. */
 static void *
 gw_thread(void *arg)
 {
@@ -480,6 +503,7 @@ gw_thread(void *arg)
 	return NULL;
 }
 
+/* Options, the two gateways, the three set-ups run by run, the kill rounds. */
 int
 main(int argc, char **argv)
 {
@@ -552,10 +576,27 @@ main(int argc, char **argv)
 	pthread_create(&th0, NULL, gw_thread, gw0);
 	pthread_getcpuclockid(th, &cpu);
 	pthread_getcpuclockid(th0, &cpu0);
+	{
+		/*
+		 * Both gateways' loops on one core, the clients on the other:
+		 * where the scheduler happens to put a thread changes wake-up
+		 * times on a VM more than anything measured here.
+		 */
+		cpu_set_t g, c;
+
+		CPU_ZERO(&g);
+		CPU_ZERO(&c);
+		CPU_SET(1, &g);
+		CPU_SET(0, &c);
+		if (sysconf(_SC_NPROCESSORS_ONLN) >= 2 &&
+		    (pthread_setaffinity_np(th, sizeof(g), &g) || pthread_setaffinity_np(th0, sizeof(g), &g) ||
+		     pthread_setaffinity_np(pthread_self(), sizeof(c), &c)))
+			fprintf(stderr, "could not pin the threads: figures may mix placements\n");
+	}
 
 	/*
-	 * Three set-ups, interleaved run by run so the machine's drift hits
-	 * all alike: no control plane at all; [control] and [metrics]
+	 * Three set-ups, interleaved and rotated run by run so the machine's
+	 * drift and the order they run in hit all alike: no control plane at all; [control] and [metrics]
 	 * configured but nobody asking; and the pollers running.
 	 */
 	static const char *const what[3] = { "no control plane (baseline)",
@@ -565,7 +606,9 @@ main(int argc, char **argv)
 	char polled_what[96];
 
 	for (unsigned r = 0; r < opt_runs; r++)
-		for (int k = 0; k < 3; k++) {
+		for (int j = 0; j < 3; j++) {
+			/* each set-up takes each place in the order in turn */
+			int k = (int)((j + r) % 3);
 			struct result res;
 
 			run(tg_gw_address(k ? gw : gw0), k ? cpu : cpu0, k == 2, &res);
@@ -583,8 +626,13 @@ main(int argc, char **argv)
 	       opt_clients, opt_window, opt_seconds, opt_runs);
 	printf("  %-44s %11s %9s %9s %9s %12s\n", "", "requests/s", "p50 us", "p99 us", "p99.9 us",
 	       "gw CPU us/req");
-	snprintf(polled_what, sizeof(polled_what), "scrape every %u ms + stats every %u ms",
-		 opt_scrape_ms, opt_stats_ms);
+	if (!opt_stats_ms)
+		snprintf(polled_what, sizeof(polled_what), "scrape every %u ms", opt_scrape_ms);
+	else if (!opt_scrape_ms)
+		snprintf(polled_what, sizeof(polled_what), "stats every %u ms", opt_stats_ms);
+	else
+		snprintf(polled_what, sizeof(polled_what), "scrape every %u ms + stats every %u ms",
+			 opt_scrape_ms, opt_stats_ms);
 	for (int k = 0; k < 3; k++)
 		printf("  %-44s %11.0f %9.1f %9.1f %9.1f %12.2f\n", what[k] ? what[k] : polled_what,
 		       median(rate[k], opt_runs), median(p50[k], opt_runs), median(p99[k], opt_runs),

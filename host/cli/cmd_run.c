@@ -31,6 +31,7 @@
 #include "book/tg_book.h"
 #include "tg_itch.h"
 #include "feedgen/tg_feedgen.h"
+#include "control/tg_hist.h"
 #include "gateway/tg_gw.h"
 #include "order/tg_engine.h"
 
@@ -224,6 +225,8 @@ struct tg_run_gw {
 	uint16_t *list;
 	unsigned n;
 	uint64_t pushed;		/* tg_gw_market() calls */
+	struct tg_gw_feed *feed;	/* the feed's figures for stats, metrics, telemetry */
+	struct tg_hist *wire_to_book;	/* rx burst -> its records in the books, ns */
 };
 
 /* Apply every ready record to the books; returns how many. */
@@ -235,6 +238,8 @@ tg_run_drain(struct tg_card *card, struct tg_book *book, struct tg_run_totals *t
 	unsigned n, total = 0;
 
 	while ((n = tg_card_poll(card, ev, TG_RUN_BURST)) > 0) {
+		if (g && g->feed)
+			tg_gw_feed_burst(g->feed, ev, n);
 		for (unsigned i = 0; i < n; i++) {
 			uint16_t loc = ev[i]->stock_locate;
 
@@ -319,10 +324,12 @@ tg_run_loop(const struct tg_run_opts *o, uint16_t nports, struct tg_card *card,
 	uint64_t last_rx = tg_now_ns();
 	uint64_t poll_every = rte_get_tsc_hz() / 1000000 * TG_RUN_GW_POLL_US;
 	uint64_t last_poll = rte_rdtsc();
+	uint64_t ns_per_k_tsc = 1000000000000ull / rte_get_tsc_hz();	/* ns per 1000 cycles */
 	bool idle_said = false;
 
 	while (!tg_run_stop) {
 		unsigned got = 0;
+		uint64_t rx_tsc = 0;
 
 		for (uint16_t p = 0; p < nports; p++) {
 			unsigned room = tg_card_h2c_space(card);
@@ -346,16 +353,21 @@ tg_run_loop(const struct tg_run_opts *o, uint16_t nports, struct tg_card *card,
 			got += n;
 		}
 		if (got) {
+			rx_tsc = rte_rdtsc();
 			tg_card_doorbell(card);
 			last_rx = tg_now_ns();
 			if (!t->first_ns)
 				t->first_ns = last_rx;
 			idle_said = false;
 		}
-		tg_run_drain(card, book, t, g);
+		if (tg_run_drain(card, book, t, g) && rx_tsc && g && g->wire_to_book)
+			tg_hist_record(g->wire_to_book, (rte_rdtsc() - rx_tsc) * ns_per_k_tsc / 1000);
 		tg_run_reclaim(card);
 		if (g) {
 			uint64_t now = rte_rdtsc();
+
+			if (g->feed)
+				tg_gw_feed_poll(g->feed, 0, 0);
 
 			if (g->n)
 				tg_run_push_market(g, book);
@@ -387,6 +399,8 @@ tg_run_loop(const struct tg_run_opts *o, uint16_t nports, struct tg_card *card,
 	}
 	tg_run_drain(card, book, t, NULL);
 	tg_run_reclaim(card);
+	if (g && g->feed)
+		tg_gw_feed_poll(g->feed, 0, 1);
 	t->last_ns = tg_now_ns();
 }
 
@@ -482,7 +496,8 @@ tg_run_report(const struct tg_run_opts *o, struct tg_card *card,
 static int
 tg_run_gw_start(const char *config, const struct tg_run_opts *o, struct tg_run_gw *g)
 {
-	struct tg_gw_opts go = { .config = config };
+	/* telemetry: keep the figures DPDK's telemetry and the control plane show */
+	struct tg_gw_opts go = { .config = config, .telemetry = 1 };
 	char err[512] = "";
 	int rc;
 
@@ -504,6 +519,29 @@ tg_run_gw_start(const char *config, const struct tg_run_opts *o, struct tg_run_g
 		printf("sealed listening on %s\n", tg_gw_sealed_address(g->gw));
 	printf("listening on %s\n", tg_gw_address(g->gw));
 	fflush(stdout);
+	rc = tg_gw_telemetry_register(g->gw);
+	if (rc && rc != -ENODEV)
+		fprintf(stderr, "tickgate run: telemetry: %s (continuing without)\n", strerror(-rc));
+	return 0;
+}
+
+/*
+ * The feed's side of the control plane's figures: the card's counters and
+ * this lcore's per-line, per-type counts and wire-to-book latency. 0 or -1.
+ */
+static int
+tg_run_gw_feed(struct tg_run_gw *g, struct tg_card *card, const struct tg_card_config *cc,
+	       const struct tg_book *book)
+{
+	int rc = tg_gw_feed_new(g->gw, card, cc, book, &g->feed);
+
+	if (rc == -ENODEV)
+		return 0;	/* no control plane configured: nothing to publish */
+	if (rc) {
+		fprintf(stderr, "tickgate run: feed figures: %s\n", strerror(-rc));
+		return -1;
+	}
+	g->wire_to_book = tg_gw_feed_wire_to_book(g->feed);
 	return 0;
 }
 
@@ -657,7 +695,7 @@ tg_cmd_run(int argc, char **argv)
 		snprintf(prefix, sizeof(prefix), "--file-prefix=tickgate-%d", (int)getpid());
 		snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", feed);
 		char *def[] = { "--no-huge", "--no-pci", "--no-shconf", prefix, "-m", "256",
-				"-l", "0", "--log-level=lib.eal:error", "--no-telemetry", "--vdev", vdev };
+				"-l", "0", "--log-level=lib.eal:error", "--vdev", vdev };
 		for (size_t k = 0; k < sizeof(def) / sizeof(def[0]); k++)
 			eal[neal++] = def[k];
 	}
@@ -706,7 +744,7 @@ tg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	if (o.gateway && tg_run_gw_start(config, &o, &g))
+	if (o.gateway && (tg_run_gw_start(config, &o, &g) || tg_run_gw_feed(&g, card, &cc, book)))
 		goto out;
 
 	signal(SIGINT, tg_run_signal);

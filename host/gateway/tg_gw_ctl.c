@@ -247,9 +247,9 @@ tg_gw_ctl_coarse(void)
 	return (uint64_t)t.tv_sec * TG_GW_NS + (uint64_t)t.tv_nsec;
 }
 
-/* One line for the operator, as the gateway's own. */
 static void
 tg_gw_ctl_log(struct tg_gw_ctl *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line for the operator, as the gateway's own. */
 static void
 tg_gw_ctl_log(struct tg_gw_ctl *x, const char *fmt, ...)
 {
