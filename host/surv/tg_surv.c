@@ -16,9 +16,14 @@
 
 /* ---- a table of u64 keys to pool indexes (open addressing) ---- */
 
+struct sv_slot {
+	uint64_t key;
+	uint32_t val;		/* pool index + 1; 0 = empty slot */
+};
+
+/* Keys and values side by side: a probe touches one cache line. */
 struct sv_map {
-	uint64_t *key;
-	uint32_t *val;		/* pool index + 1; 0 = empty slot */
+	struct sv_slot *slot;
 	uint32_t mask, n;
 };
 
@@ -36,18 +41,16 @@ sv_mix(uint64_t k)
 static int
 sv_map_init(struct sv_map *m, uint32_t slots)
 {
-	m->key = calloc(slots, sizeof(*m->key));
-	m->val = calloc(slots, sizeof(*m->val));
+	m->slot = calloc(slots, sizeof(*m->slot));
 	m->mask = slots - 1;
 	m->n = 0;
-	return m->key && m->val ? 0 : -ENOMEM;
+	return m->slot ? 0 : -ENOMEM;
 }
 
 static void
 sv_map_free(struct sv_map *m)
 {
-	free(m->key);
-	free(m->val);
+	free(m->slot);
 }
 
 /* Slot of key, or of the empty slot where it would go. */
@@ -56,7 +59,7 @@ sv_map_slot(const struct sv_map *m, uint64_t key)
 {
 	uint32_t i = (uint32_t)sv_mix(key) & m->mask;
 
-	while (m->val[i] && m->key[i] != key)
+	while (m->slot[i].val && m->slot[i].key != key)
 		i = (i + 1) & m->mask;
 	return i;
 }
@@ -65,7 +68,7 @@ sv_map_slot(const struct sv_map *m, uint64_t key)
 static inline uint32_t
 sv_map_get(const struct sv_map *m, uint64_t key)
 {
-	return m->val[sv_map_slot(m, key)];
+	return m->slot[sv_map_slot(m, key)].val;
 }
 
 static int sv_map_put(struct sv_map *m, uint64_t key, uint32_t val);
@@ -82,8 +85,8 @@ sv_map_grow(struct sv_map *m)
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i <= old.mask; i++)
-		if (old.val[i])
-			sv_map_put(m, old.key[i], old.val[i]);
+		if (old.slot[i].val)
+			sv_map_put(m, old.slot[i].key, old.slot[i].val);
 	sv_map_free(&old);
 	return 0;
 }
@@ -97,8 +100,8 @@ sv_map_put(struct sv_map *m, uint64_t key, uint32_t val)
 	if (2 * (m->n + 1) > m->mask + 1 && sv_map_grow(m))
 		return -ENOMEM;
 	i = sv_map_slot(m, key);
-	m->key[i] = key;
-	m->val[i] = val;
+	m->slot[i].key = key;
+	m->slot[i].val = val;
 	m->n++;
 	return 0;
 }
@@ -109,23 +112,22 @@ sv_map_del(struct sv_map *m, uint64_t key)
 {
 	uint32_t i = sv_map_slot(m, key), j = i;
 
-	if (!m->val[i])
+	if (!m->slot[i].val)
 		return;
-	m->val[i] = 0;
+	m->slot[i].val = 0;
 	m->n--;
 	for (;;) {
 		uint32_t home;
 
 		j = (j + 1) & m->mask;
-		if (!m->val[j])
+		if (!m->slot[j].val)
 			return;
-		home = (uint32_t)sv_mix(m->key[j]) & m->mask;
+		home = (uint32_t)sv_mix(m->slot[j].key) & m->mask;
 		/* move j back to i unless its home lies cyclically in (i, j] */
 		if ((j > i && (home <= i || home > j)) ||
 		    (j < i && (home <= i && home > j))) {
-			m->key[i] = m->key[j];
-			m->val[i] = m->val[j];
-			m->val[j] = 0;
+			m->slot[i] = m->slot[j];
+			m->slot[j].val = 0;
 			i = j;
 		}
 	}
