@@ -370,13 +370,25 @@ tg_dma_crypto #(
 // ---------------------------------------------------------------------------
 // C2H occupancy. Slots are taken, in ring order, by records written or being
 // written (up to c2h_issue), then records queued in the FIFO, then records
-// reserved for frames in the pipeline (up to c2h_alloc). A head the host has
-// moved past either index leaves no room, as in the model.
+// reserved for frames in the pipeline and slots reserved for crypto results
+// (up to c2h_alloc). A head the host has moved past either index leaves no
+// room, as in the model.
+//
+// Scheduling judges room on the occupancy registered a clock earlier, which
+// keeps the subtraction and its saturation off the scheduling path. That
+// view is exact unless the allocation index or the host's head moved in the
+// last clock; scheduling then waits a clock (it never needs to go two
+// clocks running: each descriptor costs the read channel two beats).
 // ---------------------------------------------------------------------------
 wire [31:0] c2h_ring_diff   = c2h_issue_reg - c2h_head;
 wire [31:0] c2h_commit_diff = c2h_alloc_reg - c2h_head;
 wire [16:0] c2h_committed   = c2h_commit_diff > {15'd0, c2h_cap} ? c2h_cap : c2h_commit_diff[16:0];
 wire        rec_near_full   = rec_count >= REC_HIGH_WATER;
+
+reg  [16:0] c2h_view_reg;         // c2h_committed, a clock ago
+reg  [31:0] c2h_view_head_reg;    // the host's head it was counted against
+reg         c2h_alloc_moved_reg;  // the allocation index moved since
+wire        c2h_view_ok = !c2h_alloc_moved_reg && c2h_view_head_reg == c2h_head;
 
 // ---------------------------------------------------------------------------
 // Descriptor fetch: up to four, within the ring, while the buffer has room
@@ -407,8 +419,8 @@ wire        d_line = dbuf_out[88];
 wire        d_frame = d_kind == `TG_DESC_FEED_FRAME && d_len != 16'd0 && d_len <= `TG_MAX_FRAME;
 wire        d_job  = d_kind == `TG_DESC_CRYPTO_JOB && d_len == `TG_CRYPTO_JOB_BLOCK_LEN;
 wire [16:0] d_resv = {4'd0, d_len[15:3]} + 17'd2;
-wire        d_room = {1'b0, c2h_committed} + {1'b0, d_resv} <= {1'b0, c2h_cap};
-wire        d_room_job = c2h_committed < c2h_cap;
+wire        d_room = c2h_view_ok && {1'b0, c2h_view_reg} + {1'b0, d_resv} <= {1'b0, c2h_cap};
+wire        d_room_job = c2h_view_ok && c2h_view_reg < c2h_cap;
 wire [16:0] d_take = d_job ? 17'd1 : d_resv;
 
 wire        ifq_ready;
@@ -426,7 +438,7 @@ wire        sched_bad   = enable && !soft_reset && dbuf_valid && !d_frame && !d_
 wire        sched_frame = can_frame && !fetch_go && (!rd_turn_data_reg || !can_data);
 assign      sched_job   = can_job && !fetch_go && (!rd_turn_data_reg || !can_data);
 wire        data_go     = can_data && !fetch_go && (rd_turn_data_reg || !sched_want);
-wire        job_waits   = enable && dbuf_valid && d_job && !d_room_job;
+wire        job_waits   = enable && dbuf_valid && d_job && c2h_view_ok && !d_room_job;
 
 assign cr_rq_ready = data_go;
 assign dbuf_pop = sched_bad || sched_frame || sched_job;
@@ -747,6 +759,10 @@ always @(posedge clk) begin
     wb_val_reg        <= wb_val_next;
     c2h_tail_reg      <= c2h_tail_next;
     rd_turn_data_reg  <= rd_turn_data_next;
+    c2h_view_reg      <= c2h_committed;
+    c2h_view_head_reg <= c2h_head;
+    c2h_alloc_moved_reg <= resync || (rec_push && !rec_resv) || sched_frame || sched_job ||
+                           soft_reset;
     cwait_reg         <= cwait_next;
     ifq_done_reg      <= ifq_done_next;
     ifq_wr_reg        <= ifq_wr_reg + {{IFQ_LOG2{1'b0}}, ifq_push};
@@ -835,6 +851,7 @@ always @(posedge clk) begin
         wb_val_reg       <= 32'd0;
         c2h_tail_reg     <= 32'd0;
         rd_turn_data_reg <= 1'b0;
+        c2h_alloc_moved_reg <= 1'b1;
         cwait_reg        <= 1'b0;
         ifq_done_reg     <= {IFQ{1'b0}};
         ifq_wr_reg       <= {(IFQ_LOG2+1){1'b0}};

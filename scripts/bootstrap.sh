@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
 	build-essential cmake ninja-build pkg-config git
 	verilator yosys
-	libdpdk-dev dpdk
+	libdpdk-dev dpdk dpdk-dev
 	libpcap-dev libssl-dev libgcrypt20-dev libjansson-dev zlib1g-dev
 	libcriterion-dev
 	tshark tcpdump

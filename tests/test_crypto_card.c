@@ -10,7 +10,7 @@
  * Each test runs on the model card and on the Verilated card, except the
  * 1,000,000-job chains and the jobs longer than the card's 16 MiB, which
  * run on the model (TG_CRYPTO_SOAK=1 runs the chains on the Verilated card
- * too: a few minutes).
+ * too: about ten minutes).
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>

@@ -211,6 +211,30 @@ Test(ctlwire, telemetry_feed_and_orders, .timeout = 120)
 	cr_assert_eq(u(t, "rejects_Q"), 1);
 	cr_assert_eq(u(t, "rejected"), 1);
 	json_decref(t);
+	/* DPDK's own client, dpdk-telemetry.py (Debian's dpdk-dev), shows the same counters */
+	{
+		char cmd[256], out[16384], *j;
+		size_t n;
+		FILE *p;
+		json_t *r, *e;
+
+		snprintf(cmd, sizeof(cmd),
+			 "echo /tickgate/engine | dpdk-telemetry.py -f tg-cwtel-%d 2>&1", (int)getpid());
+		p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		n = fread(out, 1, sizeof(out) - 1, p);
+		out[n] = 0;
+		pclose(p);
+		j = strstr(out, "{\"/tickgate/engine\"");
+		cr_assert_not_null(j, "dpdk-telemetry.py printed: %s", out);
+		r = json_loads(j, JSON_DISABLE_EOF_CHECK, NULL);
+		e = json_object_get(r, "/tickgate/engine");
+		cr_assert_not_null(e, "dpdk-telemetry.py printed: %s", out);
+		cr_assert_eq(u(e, "orders"), 3);
+		cr_assert_eq(u(e, "executions"), 1);
+		cr_assert_eq(u(e, "rejects_Q"), 1);
+		json_decref(r);
+	}
 	t = telemetry(sock, "/tickgate/latency");
 	cr_assert_eq(u(t, "order_to_ack_count"), 3);
 	cr_assert(u(t, "order_to_ack_p50_ns") > 0);
