@@ -27,6 +27,8 @@
 
 #include "order/tg_engine.h"
 #include "order/tg_tokens.h"
+#include "post/tg_clear.h"
+#include "surv/tg_surv.h"
 
 #define NS		1000000000ull
 
@@ -45,6 +47,7 @@ struct opts {
 	int hash;
 	int mode;		/* 0 both, 1 one by one only, 2 bursts only */
 	int memlat;
+	int post;		/* also measure with clearing and surveillance on the sink */
 };
 
 static double
@@ -428,6 +431,92 @@ run_throughput(const struct opts *o, const struct bmsg *s, int limits, int burst
 	return t;
 }
 
+/*
+ * Post-trade on the engine's sink, as the gateway runs it live: every
+ * outbound message to surveillance, every fill to surveillance and to
+ * clearing.
+ */
+struct post {
+	struct count *c;
+	struct tg_surv *surv;
+	struct tg_clear *clear;
+	uint64_t alerts;
+};
+
+static void
+post_out(void *ctx, unsigned user, const struct tg_ouch_out *m)
+{
+	struct post *p = ctx;
+
+	count_out(p->c, user, m);
+	tg_surv_order(p->surv, user, m);
+}
+
+static void
+post_fill(void *ctx, const struct tg_engine_fill *f)
+{
+	struct post *p = ctx;
+
+	count_fill(p->c, f);
+	tg_clear_fill(p->clear, f, NULL);
+	tg_surv_fill(p->surv, f);
+}
+
+static void
+post_alert(void *ctx, const struct tg_surv_alert *a)
+{
+	(void)a;
+	((struct post *)ctx)->alerts++;
+}
+
+/* One pass, one message at a time, risk limits on, post-trade on the sink: CPU seconds. */
+static double
+run_post(const struct opts *o, const struct bmsg *s, struct count *c, double *wall,
+	 uint64_t *alerts)
+{
+	struct tg_engine *e = bench_engine(o, 1);
+	unsigned n = e ? tg_engine_users(e) : 0;
+	struct tg_clear_user *cu = calloc(n ? n : 1, sizeof(*cu));
+	struct tg_surv_user *su = calloc(n ? n : 1, sizeof(*su));
+	struct tg_surv_config sc;
+	struct post p = { .c = c };
+	struct tg_engine_sink sink = { .out = post_out, .fill = post_fill, .ctx = &p };
+	char err[256];
+	double t0, w0, t;
+
+	if (!e || !cu || !su)
+		exit(1);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(cu[i].name, sizeof(cu[i].name), "%s", tg_engine_user_name(e, i));
+		snprintf(cu[i].firm, sizeof(cu[i].firm), "%s", tg_engine_user_firm(e, i));
+		snprintf(cu[i].account, sizeof(cu[i].account), "%s", tg_engine_user_account(e, i));
+		snprintf(cu[i].owner, sizeof(cu[i].owner), "%s", cu[i].account);
+		snprintf(su[i].firm, sizeof(su[i].firm), "%s", cu[i].firm);
+		snprintf(su[i].account, sizeof(su[i].account), "%s", cu[i].account);
+		snprintf(su[i].owner, sizeof(su[i].owner), "%s", cu[i].owner);
+	}
+	tg_surv_config_defaults(&sc);
+	p.surv = tg_surv_new(&sc, su, n, post_alert, &p);
+	if (!p.surv || tg_clear_new(cu, n, NULL, &p.clear, err, sizeof(err))) {
+		fprintf(stderr, "bench_match: post-trade: %s\n", p.surv ? err : "no memory");
+		exit(1);
+	}
+	memset(c, 0, sizeof(*c));
+	w0 = now_s();
+	t0 = cpu_s();
+	for (size_t i = 0; i < o->messages; i++)
+		tg_engine_order(e, s[i].ts, s[i].user, &s[i].m, &sink);
+	t = cpu_s() - t0;
+	*wall = now_s() - w0;
+	*alerts = p.alerts;
+	tg_surv_free(p.surv);
+	tg_clear_free(p.clear);
+	tg_engine_free(e);
+	free(cu);
+	free(su);
+	return t;
+}
+
 /* TSC cycles per ns, measured against CLOCK_MONOTONIC. */
 static double
 tsc_per_ns(void)
@@ -627,7 +716,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_match [--messages N] [--stocks N] [--users N] [--seed N] "
-		"[--runs N] [--mode both|single|burst] [--hash] [--memlat]\n");
+		"[--runs N] [--mode both|single|burst] [--hash] [--memlat] [--post]\n");
 }
 
 int
@@ -642,6 +731,7 @@ main(int argc, char **argv)
 		{ "hash", no_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'M' },
 		{ "memlat", no_argument, NULL, 'L' },
+		{ "post", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -651,6 +741,8 @@ main(int argc, char **argv)
 	struct count c;
 	double t_off[32] = { 0 }, t_on[32] = { 0 }, t_burst[32] = { 0 }, cyc;
 	double w_off[32] = { 0 }, w_on[32] = { 0 }, w_burst[32] = { 0 };
+	double t_post[32] = { 0 }, w_post[32] = { 0 };
+	uint64_t post_alerts = 0;
 	uint32_t *lat, timer;
 	int ch;
 
@@ -663,6 +755,7 @@ main(int argc, char **argv)
 		case 'r': o.runs = atoi(optarg); break;
 		case 'H': o.hash = 1; break;
 		case 'L': o.memlat = 1; break;
+		case 'P': o.post = 1; break;
 		case 'M':
 			o.mode = !strcmp(optarg, "single") ? 1 : !strcmp(optarg, "burst") ? 2 :
 				 !strcmp(optarg, "both") ? 0 : -1;
@@ -698,6 +791,8 @@ main(int argc, char **argv)
 		}
 		if (o.mode != 1)
 			t_burst[r] = run_throughput(&o, s, 1, 1, &c, &w_burst[r]);
+		if (o.post)
+			t_post[r] = run_post(&o, s, &c, &w_post[r], &post_alerts);
 	}
 	{
 		struct tg_engine *e = bench_engine(&o, 1);
@@ -730,6 +825,14 @@ main(int argc, char **argv)
 		       "wall %.1f ns), median of %d\n", o.messages / m_on / 1e6,
 		       m_on / o.messages * 1e9, mw_on / o.messages * 1e9, o.runs);
 		}
+		if (o.post) {
+		double m_post = median(t_post, o.runs), mw_post = median(w_post, o.runs);
+
+		printf("throughput, risk limits on, clearing and surveillance on the sink: "
+		       "%.2f M messages/s (%.1f ns/message of CPU time; wall %.1f ns), median of %d; "
+		       "%llu alerts a run\n", o.messages / m_post / 1e6, m_post / o.messages * 1e9,
+		       mw_post / o.messages * 1e9, o.runs, (unsigned long long)post_alerts);
+		}
 		if (o.mode != 1) {
 		m_on = median(t_burst, o.runs);
 		mw_on = median(w_burst, o.runs);
@@ -754,9 +857,9 @@ main(int argc, char **argv)
 	if (o.hash)
 		bench_hash(&o);
 	printf("command: build/bench/bench_match --messages %zu --stocks %u --users %u --seed %llu "
-	       "--runs %d%s%s%s\n", o.messages, o.stocks, o.users, (unsigned long long)o.seed, o.runs,
+	       "--runs %d%s%s%s%s\n", o.messages, o.stocks, o.users, (unsigned long long)o.seed, o.runs,
 	       o.mode == 1 ? " --mode single" : o.mode == 2 ? " --mode burst" : "",
-	       o.hash ? " --hash" : "", o.memlat ? " --memlat" : "");
+	       o.hash ? " --hash" : "", o.memlat ? " --memlat" : "", o.post ? " --post" : "");
 	free(s);
 	return 0;
 }
