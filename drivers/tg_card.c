@@ -823,6 +823,11 @@ static const char *const tg_counter_names[TG_CNT_NUM] = {
 	[TG_CNT_C2H_DROPS] = "c2h_drops",
 	[TG_CNT_H2C_DESCS] = "h2c_descs",
 	[TG_CNT_ERR_DESC] = "err_desc",
+	[TG_CNT_CRYPTO_JOBS] = "crypto_jobs",
+	[TG_CNT_CRYPTO_BYTES] = "crypto_bytes",
+	[TG_CNT_CRYPTO_TAG_FAIL] = "crypto_tag_fail",
+	[TG_CNT_CRYPTO_BAD_JOB] = "crypto_bad_job",
+	[TG_CNT_CRYPTO_WAITS] = "crypto_waits",
 	/* in the order of tg_itch_types */
 	[TG_CNT_MSG_TYPE0 + 0] = "msg_type_S",
 	[TG_CNT_MSG_TYPE0 + 1] = "msg_type_R",

@@ -695,14 +695,15 @@ Test(names, counters)
 		"err_session_full", "mold_packets", "heartbeats", "end_of_session",
 		"messages", "duplicates", "gaps", "gap_messages", "err_msg_overrun",
 		"err_unknown_type", "err_msg_length", "err_short_packet", "c2h_drops",
-		"h2c_descs", "err_desc",
+		"h2c_descs", "err_desc", "crypto_jobs", "crypto_bytes", "crypto_tag_fail",
+		"crypto_bad_job", "crypto_waits",
 	};
 
-	for (unsigned c = 0; c < 24; c++)
+	for (unsigned c = 0; c < 29; c++)
 		cr_expect_str_eq(tg_counter_name(c), named[c]);
 	cr_expect_str_eq(tg_counter_name(TG_CNT_ERR_DESC), "err_desc");
 	cr_expect_str_eq(tg_counter_name(TG_CNT_GAP_MESSAGES), "gap_messages");
-	for (unsigned c = 24; c < 32; c++)
+	for (unsigned c = 29; c < 32; c++)
 		cr_expect_str_eq(tg_counter_name(c), "");
 	for (unsigned t = 0; t < TG_ITCH_NTYPES; t++) {
 		char want[32];
