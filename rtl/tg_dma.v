@@ -552,20 +552,30 @@ assign rec_push = s_rec_valid && !rec_drop;
 
 // record, result record, destination line and head write-back take the
 // write port in turn
-function [3:0] rr_pick(input [3:0] req, input [1:0] last);
-    integer i;
-    reg [1:0] k;
-    reg found;
+function [3:0] rr_first(input [3:0] req, input [1:0] a, input [1:0] b, input [1:0] c,
+                        input [1:0] d);
     begin
-        rr_pick = 4'd0;
-        found = 1'b0;
-        for (i = 1; i <= 4; i = i + 1) begin
-            k = last + i[1:0];
-            if (!found && req[k]) begin
-                rr_pick[k] = 1'b1;
-                found = 1'b1;
-            end
-        end
+        rr_first = 4'd0;
+        if (req[a])
+            rr_first[a] = 1'b1;
+        else if (req[b])
+            rr_first[b] = 1'b1;
+        else if (req[c])
+            rr_first[c] = 1'b1;
+        else if (req[d])
+            rr_first[d] = 1'b1;
+    end
+endfunction
+
+// the first requester after the last one granted
+function [3:0] rr_pick(input [3:0] req, input [1:0] last);
+    begin
+        case (last)
+        2'd0:    rr_pick = rr_first(req, 2'd1, 2'd2, 2'd3, 2'd0);
+        2'd1:    rr_pick = rr_first(req, 2'd2, 2'd3, 2'd0, 2'd1);
+        2'd2:    rr_pick = rr_first(req, 2'd3, 2'd0, 2'd1, 2'd2);
+        default: rr_pick = rr_first(req, 2'd0, 2'd1, 2'd2, 2'd3);
+        endcase
     end
 endfunction
 
@@ -686,7 +696,8 @@ always @* begin
         resv_next = resv_next + d_resv;
     if (sched_frame || sched_job)
         c2h_alloc_next = c2h_alloc_next + {15'd0, d_take};
-    c2h_issue_next = c2h_issue_reg + {31'd0, grant_rec || grant_res};
+    // the increment does not wait for the grant, only its use does
+    c2h_issue_next = (grant_rec || grant_res) ? c2h_issue_reg + 32'd1 : c2h_issue_reg;
 
     quiet_next = quiet_reg;
     if (!quiet_now)
@@ -761,8 +772,8 @@ always @(posedge clk) begin
     rd_turn_data_reg  <= rd_turn_data_next;
     c2h_view_reg      <= c2h_committed;
     c2h_view_head_reg <= c2h_head;
-    c2h_alloc_moved_reg <= resync || (rec_push && !rec_resv) || sched_frame || sched_job ||
-                           soft_reset;
+    c2h_alloc_moved_reg <= (resync && resv_reg != 17'd0) || (rec_push && !rec_resv) ||
+                           sched_frame || sched_job || soft_reset;
     cwait_reg         <= cwait_next;
     ifq_done_reg      <= ifq_done_next;
     ifq_wr_reg        <= ifq_wr_reg + {{IFQ_LOG2{1'b0}}, ifq_push};
