@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "post/tg_clear.h"
 #include "post/tg_export.h"
 #include "post/tg_settle.h"
@@ -30,41 +31,6 @@
 #define DAY 20261126u
 
 static unsigned n_accounts = 200, n_stocks = 1000;
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-/* CPU time of this thread: what one core spends, whatever else the machine runs */
-static double
-cpu_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 /* one account per user; 20 firms */
 static struct tg_clear *
@@ -110,14 +76,14 @@ gen_init(struct gen *g, uint64_t seed)
 	g->s = seed;
 	g->px = malloc(n_stocks * sizeof(*g->px));
 	for (unsigned i = 0; i < n_stocks; i++)
-		g->px[i] = 50000 + (uint32_t)(rnd(&g->s) % 4950000);
+		g->px[i] = 50000 + (uint32_t)(tg_bench_splitmix64(&g->s) % 4950000);
 	g->match = 0;
 }
 
 static void
 gen_fill(struct gen *g, struct tg_engine_fill *f)
 {
-	uint64_t r = rnd(&g->s), r2 = rnd(&g->s);
+	uint64_t r = tg_bench_splitmix64(&g->s), r2 = tg_bench_splitmix64(&g->s);
 	unsigned st = (unsigned)(r % n_stocks);
 	int step = (int)((r >> 32) % 21) - 10;
 	char name[16];
@@ -150,13 +116,13 @@ run_fills(const struct tg_engine_fill *fs, unsigned n, double *cold, double *war
 	struct tg_clear_result r;
 
 	for (int pass = 0; pass < 2; pass++) {
-		double t0 = cpu_now();
+		double t0 = tg_bench_cpu_s();
 		for (unsigned i = 0; i < n; i++)
 			if (tg_clear_fill(c, &fs[i], &r)) {
 				fprintf(stderr, "bench_clear: fill %u refused\n", i);
 				exit(1);
 			}
-		*(pass ? warm : cold) = cpu_now() - t0;
+		*(pass ? warm : cold) = tg_bench_cpu_s() - t0;
 	}
 	*digest = tg_clear_digest(c);
 	tg_clear_free(c);
@@ -180,7 +146,7 @@ eod(unsigned n, uint64_t seed, const char *out, const char *db)
 	struct tg_export *x = NULL;
 	struct gen g;
 	char err[256];
-	double t0 = now(), t_clear, t_csv, t_exp = 0;
+	double t0 = tg_bench_wall_s(), t_clear, t_csv, t_exp = 0;
 
 	gen_init(&g, seed);
 	if (tg_settle_writer_open(out, NULL, &w)) {
@@ -209,24 +175,24 @@ eod(unsigned n, uint64_t seed, const char *out, const char *db)
 			return 1;
 		}
 	}
-	t_clear = now() - t0;
+	t_clear = tg_bench_wall_s() - t0;
 	if (tg_settle_writer_close(w, &t) || !t.reconciles) {
 		fprintf(stderr, "bench_clear: the settlement file does not reconcile\n");
 		return 1;
 	}
-	t_csv = now() - t0;
+	t_csv = tg_bench_wall_s() - t0;
 	uint64_t npos = 0;
 	tg_clear_foreach_position(c, count_pos, &npos);
 	if (x) {
-		double te = now();
+		double te = tg_bench_wall_s();
 		if (tg_export_clear_state(x, c) || tg_export_commit(x)) {
 			fprintf(stderr, "bench_clear: %s\n", tg_export_error(x));
 			return 1;
 		}
-		t_exp = now() - te;
+		t_exp = tg_bench_wall_s() - te;
 		tg_export_close(x);
 	}
-	double total = now() - t0;
+	double total = tg_bench_wall_s() - t0;
 	struct rusage ru;
 	struct stat sb;
 	getrusage(RUSAGE_SELF, &ru);
@@ -311,8 +277,8 @@ main(int argc, char **argv)
 		}
 		d0 = d;
 	}
-	qsort(t, runs, sizeof(*t), cmp_double);
-	qsort(tc, runs, sizeof(*tc), cmp_double);
+	qsort(t, runs, sizeof(*t), tg_bench_cmp_double);
+	qsort(tc, runs, sizeof(*tc), tg_bench_cmp_double);
 	printf("  warm: %.1f ns/fill (both sides), %.2f M fills/s; min %.1f, max %.1f ns\n",
 	       t[runs / 2] * 1e9 / n, n / t[runs / 2] / 1e6, t[0] * 1e9 / n,
 	       t[runs - 1] * 1e9 / n);

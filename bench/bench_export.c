@@ -15,34 +15,10 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "post/tg_export.h"
 
 #define DAY 20261126u
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 /* A cleared day: 200 accounts in 20 firms, 1000 stocks, and its rows. */
 static struct tg_clear *
@@ -72,11 +48,11 @@ make_day(unsigned n, uint64_t seed, struct tg_settle_row **rows_out)
 	}
 	tg_clear_set_fees(c, NULL, &f);
 	for (unsigned i = 0; i < STOCKS; i++)
-		px[i] = 50000 + (uint32_t)(rnd(&s) % 4950000);
+		px[i] = 50000 + (uint32_t)(tg_bench_splitmix64(&s) % 4950000);
 	for (unsigned i = 0; i < n; i++) {
 		struct tg_engine_fill fl;
 		struct tg_clear_result r;
-		uint64_t a = rnd(&s), b = rnd(&s);
+		uint64_t a = tg_bench_splitmix64(&s), b = tg_bench_splitmix64(&s);
 		unsigned st = (unsigned)(a % STOCKS);
 		char name[16];
 
@@ -109,7 +85,7 @@ export_once(struct tg_export *x, const struct tg_clear *c, const struct tg_settl
 	    unsigned n, uint64_t *nrows)
 {
 	struct tg_export_stats a, b;
-	double t0 = now();
+	double t0 = tg_bench_wall_s();
 
 	tg_export_get_stats(x, &a);
 	if (tg_export_begin(x, DAY))
@@ -119,7 +95,7 @@ export_once(struct tg_export *x, const struct tg_clear *c, const struct tg_settl
 			goto fail;
 	if (tg_export_clear_state(x, c) || tg_export_commit(x))
 		goto fail;
-	double t = now() - t0;
+	double t = tg_bench_wall_s() - t0;
 	tg_export_get_stats(x, &b);
 	*nrows = (b.trades + b.positions + b.balances) - (a.trades + a.positions + a.balances);
 	return t;
@@ -144,7 +120,7 @@ bench(const char *what, const char *url, const struct tg_clear *c,
 	double first = export_once(x, c, rows, n, &nrows);
 	for (unsigned r = 0; r < runs; r++)
 		t[r] = export_once(x, c, rows, n, &nrows);
-	qsort(t, runs, sizeof(*t), cmp_double);
+	qsort(t, runs, sizeof(*t), tg_bench_cmp_double);
 	printf("  %-10s %" PRIu64 " rows: into empty tables %.2f s (%.0f k rows/s); replacing the "
 	       "day %.2f s (%.0f k rows/s, median of %u; min %.2f, max %.2f s)\n",
 	       what, nrows, first, nrows / first / 1e3, t[runs / 2], nrows / t[runs / 2] / 1e3,

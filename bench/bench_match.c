@@ -25,6 +25,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
+#include "bench_util.h"
 #include "order/tg_engine.h"
 #include "order/tg_tokens.h"
 #include "post/tg_clear.h"
@@ -49,43 +50,6 @@ struct opts {
 	int memlat;
 	int post;		/* also measure with clearing and surveillance on the sink */
 };
-
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/*
- * CPU time of this thread: on a shared machine the wall clock also counts
- * the time other processes had the core, which is not the engine's cost.
- */
-static double
-cpu_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static uint64_t rng_s;
 
@@ -408,8 +372,8 @@ run_throughput(const struct opts *o, const struct bmsg *s, int limits, int burst
 	if (!e)
 		exit(1);
 	memset(c, 0, sizeof(*c));
-	w0 = now_s();
-	t0 = cpu_s();
+	w0 = tg_bench_wall_s();
+	t0 = tg_bench_cpu_s();
 	if (burst) {
 		for (size_t i = 0; i < o->messages; i += BURST) {
 			unsigned n = o->messages - i < BURST ? (unsigned)(o->messages - i) : BURST;
@@ -425,8 +389,8 @@ run_throughput(const struct opts *o, const struct bmsg *s, int limits, int burst
 		for (size_t i = 0; i < o->messages; i++)
 			tg_engine_order(e, s[i].ts, s[i].user, &s[i].m, &sink);
 	}
-	t = cpu_s() - t0;
-	*wall = now_s() - w0;
+	t = tg_bench_cpu_s() - t0;
+	*wall = tg_bench_wall_s() - w0;
 	tg_engine_free(e);
 	return t;
 }
@@ -502,12 +466,12 @@ run_post(const struct opts *o, const struct bmsg *s, struct count *c, double *wa
 		exit(1);
 	}
 	memset(c, 0, sizeof(*c));
-	w0 = now_s();
-	t0 = cpu_s();
+	w0 = tg_bench_wall_s();
+	t0 = tg_bench_cpu_s();
 	for (size_t i = 0; i < o->messages; i++)
 		tg_engine_order(e, s[i].ts, s[i].user, &s[i].m, &sink);
-	t = cpu_s() - t0;
-	*wall = now_s() - w0;
+	t = tg_bench_cpu_s() - t0;
+	*wall = tg_bench_wall_s() - w0;
 	*alerts = p.alerts;
 	tg_surv_free(p.surv);
 	tg_clear_free(p.clear);
@@ -521,13 +485,13 @@ run_post(const struct opts *o, const struct bmsg *s, struct count *c, double *wa
 static double
 tsc_per_ns(void)
 {
-	double t0 = now_s();
+	double t0 = tg_bench_wall_s();
 	uint64_t c0 = __rdtsc(), c1;
 
-	while (now_s() - t0 < 0.2)
+	while (tg_bench_wall_s() - t0 < 0.2)
 		;
 	c1 = __rdtsc();
-	return (double)(c1 - c0) / ((now_s() - t0) * 1e9);
+	return (double)(c1 - c0) / ((tg_bench_wall_s() - t0) * 1e9);
 }
 
 static int
@@ -628,34 +592,34 @@ bench_hash(const struct opts *o)
 	/* the lookups' keys in their random order, read front to back as messages are */
 	for (size_t i = 0; i < n * 2; i++)
 		memcpy(q[i], keys[order[i]], 16);
-	t0 = now_s();
+	t0 = tg_bench_wall_s();
 	for (size_t i = 0; i < n; i++)
 		tg_tokens_add(t, (uint16_t)(i % 64), keys[i], (uint32_t)i, 1);
-	own[0] = (now_s() - t0) / (double)n * 1e9;
-	t0 = now_s();
+	own[0] = (tg_bench_wall_s() - t0) / (double)n * 1e9;
+	t0 = tg_bench_wall_s();
 	for (size_t i = 0; i < n; i++)
 		rte_hash_add_key_data(h, keys[i], (void *)(uintptr_t)(i + 1));
-	dpdk[0] = (now_s() - t0) / (double)n * 1e9;
+	dpdk[0] = (tg_bench_wall_s() - t0) / (double)n * 1e9;
 	/* lookups in random order, half of them misses (new tokens) */
-	t0 = now_s();
+	t0 = tg_bench_wall_s();
 	for (size_t i = 0; i < n * 2; i++)
 		found += tg_tokens_find(t, (uint16_t)(order[i] % 64), q[i]) != NULL;
-	own[1] = (now_s() - t0) / (double)(n * 2) * 1e9;
-	t0 = now_s();
+	own[1] = (tg_bench_wall_s() - t0) / (double)(n * 2) * 1e9;
+	t0 = tg_bench_wall_s();
 	for (size_t i = 0; i < n * 2; i++) {
 		void *d;
 
 		found += rte_hash_lookup_data(h, q[i], &d) >= 0;
 	}
-	dpdk[1] = (now_s() - t0) / (double)(n * 2) * 1e9;
+	dpdk[1] = (tg_bench_wall_s() - t0) / (double)(n * 2) * 1e9;
 	/* the same lookups with the slot asked for 8 lookups ahead, as a burst does */
-	t0 = now_s();
+	t0 = tg_bench_wall_s();
 	for (size_t i = 0; i < n * 2; i++) {
 		if (i + 8 < n * 2)
 			tg_tokens_prefetch(t, (uint16_t)(order[i + 8] % 64), q[i + 8]);
 		found += tg_tokens_find(t, (uint16_t)(order[i] % 64), q[i]) != NULL;
 	}
-	own[2] = (now_s() - t0) / (double)(n * 2) * 1e9;
+	own[2] = (tg_bench_wall_s() - t0) / (double)(n * 2) * 1e9;
 	printf("token table, %zu keys (16 bytes), lookups in random order, half misses:\n", n);
 	printf("  tg_tokens  insert %.1f ns, lookup %.1f ns, lookup with prefetch 8 ahead %.1f ns\n",
 	       own[0], own[1], own[2]);
@@ -698,14 +662,14 @@ bench_memlat(void)
 	/* one cycle through every line, in random order */
 	for (size_t i = 0; i < lines; i++)
 		mem[(size_t)perm[i] * 8] = (uint64_t)perm[(i + 1) % lines] * 8;
-	t0 = cpu_s();
+	t0 = tg_bench_cpu_s();
 	for (size_t i = 0; i < n; i++)
 		off = mem[off];
-	chain = (cpu_s() - t0) / (double)n * 1e9;
-	t0 = cpu_s();
+	chain = (tg_bench_cpu_s() - t0) / (double)n * 1e9;
+	t0 = tg_bench_cpu_s();
 	for (size_t i = 0; i < n; i++)
 		sum += mem[(size_t)perm[i % lines] * 8];
-	indep = (cpu_s() - t0) / (double)n * 1e9;
+	indep = (tg_bench_cpu_s() - t0) / (double)n * 1e9;
 	printf("memory, 128 MiB, random lines: %.0f ns per load in a chain, %.1f ns independent "
 	       "(%llu)\n", chain, indep, (unsigned long long)((off + sum) & 1));
 	free(mem);
@@ -814,8 +778,8 @@ main(int argc, char **argv)
 		tg_engine_free(e);
 	}
 	{
-		double m_off = median(t_off, o.runs), m_on = median(t_on, o.runs);
-		double mw_off = median(w_off, o.runs), mw_on = median(w_on, o.runs);
+		double m_off = tg_bench_median(t_off, (unsigned)o.runs), m_on = tg_bench_median(t_on, (unsigned)o.runs);
+		double mw_off = tg_bench_median(w_off, (unsigned)o.runs), mw_on = tg_bench_median(w_on, (unsigned)o.runs);
 
 		if (o.mode != 2) {
 		printf("throughput, risk limits off: %.2f M messages/s (%.1f ns/message of CPU time; "
@@ -826,7 +790,7 @@ main(int argc, char **argv)
 		       m_on / o.messages * 1e9, mw_on / o.messages * 1e9, o.runs);
 		}
 		if (o.post) {
-		double m_post = median(t_post, o.runs), mw_post = median(w_post, o.runs);
+		double m_post = tg_bench_median(t_post, (unsigned)o.runs), mw_post = tg_bench_median(w_post, (unsigned)o.runs);
 
 		printf("throughput, risk limits on, clearing and surveillance on the sink: "
 		       "%.2f M messages/s (%.1f ns/message of CPU time; wall %.1f ns), median of %d; "
@@ -834,8 +798,8 @@ main(int argc, char **argv)
 		       mw_post / o.messages * 1e9, o.runs, (unsigned long long)post_alerts);
 		}
 		if (o.mode != 1) {
-		m_on = median(t_burst, o.runs);
-		mw_on = median(w_burst, o.runs);
+		m_on = tg_bench_median(t_burst, (unsigned)o.runs);
+		mw_on = tg_bench_median(w_burst, (unsigned)o.runs);
 		printf("throughput, risk limits on, bursts of %d: %.2f M messages/s (%.1f ns/message "
 		       "of CPU time; wall %.1f ns), median of %d\n", BURST, o.messages / m_on / 1e6,
 		       m_on / o.messages * 1e9, mw_on / o.messages * 1e9, o.runs);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "order/tg_risk.h"
 
 #define NS	1000000000ull
@@ -37,31 +38,6 @@ rnd(uint32_t n)
 	rng_s ^= rng_s >> 7;
 	rng_s ^= rng_s << 17;
 	return (uint32_t)((rng_s >> 11) % n);
-}
-
-/* CPU time of this thread, in seconds. */
-static double
-cpu_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static struct tg_risk *
@@ -145,7 +121,7 @@ run(const struct opts *o, const struct tg_risk_order *v, int limits, uint64_t *p
 		exit(1);
 	*passed = 0;
 	memset(rej, 0, 128 * sizeof(*rej));
-	t0 = cpu_s();
+	t0 = tg_bench_cpu_s();
 	for (size_t i = 0; i < o->orders; i++) {
 		const struct tg_risk_order *x = &v[i];
 		char c = tg_risk_check(r, x);
@@ -176,7 +152,7 @@ run(const struct opts *o, const struct tg_risk_order *v, int limits, uint64_t *p
 			live[nlive++] = x;
 		}
 	}
-	t = cpu_s() - t0;
+	t = tg_bench_cpu_s() - t0;
 	free(live);
 	tg_risk_free(r);
 	return t;
@@ -196,13 +172,13 @@ run_checks_only(const struct opts *o, const struct tg_risk_order *v, int limits,
 
 	if (!r)
 		exit(1);
-	t0 = cpu_s();
+	t0 = tg_bench_cpu_s();
 	for (size_t i = 0; i < o->orders; i++) {
 		if (ahead && i + 8 < o->orders)
 			tg_risk_prefetch(r, v[i + 8].account, v[i + 8].firm, v[i + 8].stock);
 		sink ^= tg_risk_check(r, &v[i]);
 	}
-	t = cpu_s() - t0;
+	t = tg_bench_cpu_s() - t0;
 	tg_risk_free(r);
 	(void)sink;
 	return t;
@@ -269,13 +245,13 @@ main(int argc, char **argv)
 			printf(" %c %.2f %%", c, 100.0 * (double)rej[c] / (double)o.orders);
 	printf("\n");
 	printf("tg_risk_check, every limit set:        %.1f ns/order (median of %d, CPU time)\n",
-	       median(checks, o.runs) / (double)o.orders * 1e9, o.runs);
+	       tg_bench_median(checks, (unsigned)(o.runs)) / (double)o.orders * 1e9, o.runs);
 	printf("  the same, exposure asked for 8 ahead: %.1f ns/order\n",
-	       median(ahead, o.runs) / (double)o.orders * 1e9);
+	       tg_bench_median(ahead, (unsigned)(o.runs)) / (double)o.orders * 1e9);
 	printf("tg_risk_check, no limit set:           %.1f ns/order\n",
-	       median(none, o.runs) / (double)o.orders * 1e9);
+	       tg_bench_median(none, (unsigned)(o.runs)) / (double)o.orders * 1e9);
 	printf("check + exposure kept (open/fill/close): %.1f ns/order\n",
-	       median(full, o.runs) / (double)o.orders * 1e9);
+	       tg_bench_median(full, (unsigned)(o.runs)) / (double)o.orders * 1e9);
 	printf("command: build/bench/bench_risk --orders %zu --stocks %u --accounts %u --seed %llu "
 	       "--runs %d\n", o.orders, o.stocks, o.accounts, (unsigned long long)o.seed, o.runs);
 	free(v);

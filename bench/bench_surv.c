@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "surv/tg_surv.h"
 
 struct bs_ev {
@@ -19,15 +20,6 @@ struct bs_ev {
 	int fill;
 	struct tg_engine_fill f;
 };
-
-static uint64_t
-bs_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t bs_rng = 88172645463325252ull;
 
@@ -47,14 +39,6 @@ bs_pad(char *f, size_t n, const char *s)
 
 	memset(f, ' ', n);
 	memcpy(f, s, l < n ? l : n);
-}
-
-static int
-bs_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Orders rest, a quarter are cancelled, a sixth trade: realistic proportions. */
@@ -188,17 +172,17 @@ main(int argc, char **argv)
 	ev = bs_flow(events, users, stocks, &n);
 	for (unsigned r = 0; r < runs; r++) {
 		struct tg_surv *s = tg_surv_new(&c, u, users, bs_sink, &alerts);
-		uint64_t t0 = bs_now();
+		double t0 = tg_bench_wall_s();
 
 		for (unsigned i = 0; i < n; i++) {
 			tg_surv_order(s, ev[i].user, &ev[i].m);
 			if (ev[i].fill)
 				tg_surv_fill(s, &ev[i].f);
 		}
-		per[r] = (double)(bs_now() - t0) / n;
+		per[r] = (tg_bench_wall_s() - t0) * 1e9 / n;
 		tg_surv_free(s);
 	}
-	qsort(per, runs, sizeof(per[0]), bs_cmp);
+	qsort(per, runs, sizeof(per[0]), tg_bench_cmp_double);
 	printf("surveillance: %u events (%u users, %u stocks), median %.1f ns/event "
 	       "(min %.1f, max %.1f over %u runs), %lu alerts\n",
 	       n, users, stocks, per[runs / 2], per[0], per[runs - 1], runs,
